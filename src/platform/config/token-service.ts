@@ -1,0 +1,51 @@
+import type { EnvReader } from './env-reader.js';
+
+export const SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+export interface TokenServiceConfig {
+  host: string;
+  port: number;
+  issuer: string;
+  signingAlg: SigningAlgorithm;
+  accessTokenTtlMs: number;
+  refreshTokenTtlMs: number;
+  /** 0 disables scheduled rotation. */
+  keyRotationIntervalMs: number;
+  keyPublishLeadMs: number;
+  keyRetentionMs: number;
+  adminToken: string | undefined;
+  failedAuthLimit: number;
+  failedAuthWindowMs: number;
+  clientAssertionMaxAgeMs: number;
+  bodyLimitBytes: number;
+  demoClient: boolean;
+}
+
+export function readTokenServiceConfig(env: EnvReader): TokenServiceConfig {
+  const host = env.string('TOKEN_SERVICE_HOST', '127.0.0.1');
+  const port = env.int('TOKEN_SERVICE_PORT', 8080, { min: 0, max: 65535 });
+  const accessTokenTtlMs = env.duration('AUTH_ACCESS_TOKEN_TTL', '10m', { minMs: 1000 });
+  const keyRetentionMs = env.duration('AUTH_KEY_RETENTION', '24h');
+  if (keyRetentionMs < accessTokenTtlMs) {
+    env.fail('AUTH_KEY_RETENTION', 'must be at least AUTH_ACCESS_TOKEN_TTL, or tokens would outlive their key');
+  }
+  const rotation = env.string('AUTH_KEY_ROTATION_INTERVAL', '30d');
+  return {
+    host,
+    port,
+    issuer: env.url('AUTH_ISSUER', `http://${host.includes(':') ? `[${host}]` : host}:${port}`) ?? '',
+    signingAlg: env.oneOf('AUTH_SIGNING_ALG', SIGNING_ALGORITHMS, 'ES256'),
+    accessTokenTtlMs,
+    refreshTokenTtlMs: env.duration('AUTH_REFRESH_TOKEN_TTL', '30d', { minMs: 1000 }),
+    keyRotationIntervalMs: rotation === 'off' ? 0 : env.duration('AUTH_KEY_ROTATION_INTERVAL', '30d', { minMs: 1000 }),
+    keyPublishLeadMs: env.duration('AUTH_KEY_PUBLISH_LEAD', '1h'),
+    keyRetentionMs,
+    adminToken: env.secret('AUTH_ADMIN_TOKEN', 32),
+    failedAuthLimit: env.int('AUTH_FAILED_AUTH_LIMIT', 10, { min: 1 }),
+    failedAuthWindowMs: env.duration('AUTH_FAILED_AUTH_WINDOW', '1m', { minMs: 1000 }),
+    clientAssertionMaxAgeMs: env.duration('AUTH_CLIENT_ASSERTION_MAX_AGE', '5m', { minMs: 1000 }),
+    bodyLimitBytes: env.int('TOKEN_SERVICE_BODY_LIMIT', 65_536, { min: 1024 }),
+    demoClient: env.bool('AUTH_DEMO_CLIENT', true),
+  };
+}

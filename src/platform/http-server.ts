@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from './logger.js';
+import type { ServiceMetrics } from './metrics.js';
+import { toHttpProblem } from './errors.js';
+import { PROBLEM_CONTENT_TYPE, type HttpProblem } from './problem.js';
+import type { Readiness } from './readiness.js';
+
+export interface HttpAppOptions {
+  logger: Logger;
+  metrics: ServiceMetrics;
+  readiness: Readiness;
+  bodyLimitBytes?: number;
+  /** Trust X-Forwarded-For from these proxies (Fastify's trustProxy). */
+  trustProxy?: boolean | string | string[];
+  https?: import('node:https').ServerOptions | null;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * The HTTP bootstrap every service shares: request ids, problem+json errors, ops routes
+ * (`/healthz`, `/readyz`, `/metrics`) and per-route latency metrics.
+ */
+export function createHttpApp(options: HttpAppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimitBytes ?? 65_536,
+    trustProxy: options.trustProxy ?? false,
+    // Drain in-flight requests on close, but do not wait on idle keep-alive sockets.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance;
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    options.metrics.httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    if (reply.statusCode >= 500) {
+      request.log.warn({ req: request, res: reply, ms: reply.elapsedTime }, 'request failed');
+    } else {
+      request.log.debug({ req: request, res: reply, ms: reply.elapsedTime }, 'request');
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => sendProblem(request, reply, toHttpProblem(error), error));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, toHttpProblem({ code: 'FST_ERR_NOT_FOUND' })),
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const report = await options.readiness.report();
+    return reply.code(report.status === 'not_ready' ? 503 : 200).send(report);
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', options.metrics.registry.contentType);
+    return options.metrics.registry.metrics();
+  });
+  return app;
+}
+
+/** Sends a problem+json response; a 5xx is logged with its cause, which never reaches the caller. */
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: HttpProblem,
+  cause?: unknown,
+): FastifyReply {
+  if (problem.status >= 500) request.log.error({ err: cause ?? problem, code: problem.code }, 'request error');
+  return reply
+    .code(problem.status)
+    .headers(problem.headers)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .header('cache-control', 'no-store')
+    .send(problem.body(request.url.split('?')[0]));
+}
