@@ -1,0 +1,15 @@
+/** What repositories need from a SQL database; PostgreSQL and PGlite both speak `$1` parameters. */
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs several statements with no parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<R>(fn: (tx: Queryable) => Promise<R>): Promise<R>;
+  /** A trivial round trip, for readiness. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,46 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { Db, Queryable } from './db.js';
+
+/** The embedded default: a real PostgreSQL engine in WebAssembly, persisted in a data directory. */
+export class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+
+  private constructor(private readonly pg: PGlite) {}
+
+  /** `dataDir` undefined means in memory (tests). */
+  static async open(dataDir: string | undefined): Promise<PgliteDb> {
+    if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+    const pg = await PGlite.create(dataDir);
+    return new PgliteDb(pg);
+  }
+
+  async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const result = await this.pg.query<T>(sql, params as unknown[]);
+    return result.rows;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pg.exec(sql);
+  }
+
+  async transaction<R>(fn: (tx: Queryable) => Promise<R>): Promise<R> {
+    return this.pg.transaction(async (tx) =>
+      fn({
+        query: async <T>(sql: string, params: readonly unknown[] = []) =>
+          (await tx.query<T>(sql, params as unknown[])).rows,
+        exec: async (sql: string) => {
+          await tx.exec(sql);
+        },
+      }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.pg.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (!this.pg.closed) await this.pg.close();
+  }
+}

@@ -1,0 +1,13 @@
+export type { Db, Queryable } from './db/db.js';
+export { PgliteDb } from './db/pglite.js';
+export { PostgresDb, type PostgresOptions } from './db/postgres.js';
+export { migrate, MIGRATIONS } from './migrations/index.js';
+export { openStore, openDb, type Store, type StoreOptions } from './open-store.js';
+export { ClientRepository, CLIENT_AUTH_METHODS, type ClientAuthMethod, type ClientRecord, type NewClient, type ClientPatch } from './repos/clients.js';
+export { RefreshFamilyRepository, type RefreshFamily, type RotationResult } from './repos/refresh-families.js';
+export { RevocationRepository, REVOCATION_KINDS, type Revocation, type RevocationKind } from './repos/revocations.js';
+export { SigningKeyRepository, type SigningKeyRecord } from './repos/signing-keys.js';
+export { AssertionJtiRepository } from './repos/assertion-jtis.js';
+export { AuditLogRepository, type AuditEntry, type AuditEvent, type AuditVerification } from './repos/audit-log.js';
+export { MemoryEventBus, RedisEventBus, type EventBus, type EventHandler } from './cache/event-bus.js';
+export { MemoryRateLimiter, RedisRateLimiter, type RateLimiter, type RateRule, type RateDecision } from './cache/rate-limiter.js';

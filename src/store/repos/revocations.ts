@@ -1,0 +1,64 @@
+import type { Queryable } from '../db/db.js';
+
+export const REVOCATION_KINDS = ['jti', 'family', 'epoch', 'key'] as const;
+export type RevocationKind = (typeof REVOCATION_KINDS)[number];
+
+/**
+ * One entry of the revocation feed. `jti`: one access token; `family`: a refresh family and every
+ * access token minted from it (their `sid`); `epoch`: every token issued before `value` (epoch
+ * seconds); `key`: every token signed by key `value`.
+ */
+export interface Revocation {
+  seq: number;
+  kind: RevocationKind;
+  value: string;
+  /** When the entry can be forgotten: the latest expiry of anything it revokes. */
+  expiresAt: Date | null;
+  createdAt: Date;
+}
+
+const COLUMNS = `seq::float8 AS seq, kind, value, expires_at AS "expiresAt", created_at AS "createdAt"`;
+
+export class RevocationRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async add(kind: RevocationKind, value: string, expiresAt: Date | null, tx: Queryable = this.db): Promise<Revocation> {
+    const rows = await tx.query<Revocation>(
+      `INSERT INTO revocations (kind, value, expires_at) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
+      [kind, value, expiresAt],
+    );
+    return rows[0]!;
+  }
+
+  /** Entries after `seq` that are still in force, oldest first. */
+  async since(seq: number, limit: number, now: Date): Promise<Revocation[]> {
+    return this.db.query<Revocation>(
+      `SELECT ${COLUMNS} FROM revocations
+       WHERE seq > $1 AND (expires_at IS NULL OR expires_at > $2) ORDER BY seq LIMIT $3`,
+      [seq, now, limit],
+    );
+  }
+
+  async isRevoked(kind: RevocationKind, value: string): Promise<boolean> {
+    const rows = await this.db.query('SELECT 1 FROM revocations WHERE kind = $1 AND value = $2 LIMIT 1', [kind, value]);
+    return rows.length > 0;
+  }
+
+  /** The newest revoke-all epoch in epoch seconds, or 0. */
+  async currentEpoch(): Promise<number> {
+    const rows = await this.db.query<{ epoch: number | null }>(
+      `SELECT max(value::bigint)::float8 AS epoch FROM revocations WHERE kind = 'epoch'`,
+    );
+    return rows[0]?.epoch ?? 0;
+  }
+
+  async latestSeq(): Promise<number> {
+    const rows = await this.db.query<{ seq: number | null }>('SELECT max(seq)::float8 AS seq FROM revocations');
+    return rows[0]?.seq ?? 0;
+  }
+
+  async purgeExpired(now: Date): Promise<number> {
+    const rows = await this.db.query('DELETE FROM revocations WHERE expires_at <= $1 RETURNING seq', [now]);
+    return rows.length;
+  }
+}

@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openStore, type Store, type StoreOptions } from '../../src/store/index.js';
+
+/** PostgreSQL for tests: the machine's server, or TEST_DATABASE_URL. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface DatabaseTarget {
+  name: 'pglite' | 'postgres';
+  /** Opens a fresh, migrated, isolated store (a new PGlite, or a new PostgreSQL schema). */
+  open(extra?: Partial<StoreOptions>): Promise<Store>;
+}
+
+/** Creates a throwaway schema so parallel test files never see each other's rows. */
+export async function createTestSchema(): Promise<{ schema: string; drop(): Promise<void> }> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  await client.query(`CREATE SCHEMA ${schema}`);
+  await client.end();
+  return {
+    schema,
+    async drop() {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+/** Both engines every repository must work on: the embedded default and real PostgreSQL. */
+export const DATABASES: DatabaseTarget[] = [
+  {
+    name: 'pglite',
+    open: (extra = {}) => openStore({ ...extra }),
+  },
+  {
+    name: 'postgres',
+    async open(extra = {}) {
+      const { schema, drop } = await createTestSchema();
+      const store = await openStore({ databaseUrl: TEST_DATABASE_URL, schema, poolSize: 5, ...extra });
+      const close = store.close;
+      store.close = async () => {
+        await close();
+        await drop();
+      };
+      return store;
+    },
+  },
+];
