@@ -1,3 +1,5 @@
 export { SecretsUnavailableError, assertSecretPath, SECRET_PATH, type SecretData, type SecretsProvider } from './provider.js';
 export { LocalSecretsProvider } from './local/local-provider.js';
 export { loadMasterKey } from './local/master-key.js';
+export { createSecretsProvider, type DynamicDatabaseCredentials, type SecretsSetup } from './create-provider.js';
+export { VaultProvider, VaultClient, VaultHttp, VaultOutageError, VaultRequestError, type DbCredentials } from './vault/index.js';

@@ -1,0 +1,28 @@
+/**
+ * What can go wrong talking to Vault, split the way the grace rule needs it: an outage
+ * (sealed, unreachable, hanging, 5xx) is served from the grace cache; a refusal (4xx) is an
+ * answer and is not. Messages carry the method, the path and Vault's own error strings,
+ * never a token, a request body or a secret.
+ */
+export type OutageReason = 'sealed' | 'refused' | 'timeout' | 'network' | 'http_5xx' | 'uninitialized' | 'dr_secondary';
+
+export class VaultOutageError extends Error {
+  readonly code = 'vault_unavailable';
+  constructor(readonly reason: OutageReason, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VaultOutageError';
+  }
+}
+
+/** Vault answered 4xx: permission denied, not found, a lease it will not renew. */
+export class VaultRequestError extends Error {
+  readonly code = 'vault_request_failed';
+  constructor(readonly status: number, readonly errors: readonly string[], message: string) {
+    super(message);
+    this.name = 'VaultRequestError';
+  }
+}
+
+export function isOutage(error: unknown): error is VaultOutageError {
+  return error instanceof VaultOutageError;
+}
