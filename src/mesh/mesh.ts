@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import type { ServerOptions } from 'node:https';
+import type { Server as TlsServer } from 'node:tls';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { Agent } from 'undici';
+import {
+  INTERNAL_ENDPOINTS,
+  counter,
+  type InternalEndpoint,
+  type Logger,
+  type MeshConfig,
+  type MeshMode,
+  type Readiness,
+  type ServiceMetrics,
+} from '../platform/index.js';
+import { IdentityAllowlist } from './allowlist.js';
+import { installCallerIdentity } from './caller-identity.js';
+import type { CertificateFiles } from './certificate-material.js';
+import { monitorCertificateExpiry } from './certificate-expiry.js';
+import { CertificateSource } from './certificate-source.js';
+import { createMeshAgent, type MeshClientOptions } from './client-tls.js';
+import { serviceIdentity, type ServiceIdentity } from './identity.js';
+import { identityGuard } from './require-identity.js';
+import { internalServerTlsOptions, reloadServerCertificates } from './server-tls.js';
+
+export interface MeshOptions {
+  config: MeshConfig;
+  /** The service account this process runs as (`SERVICE_ACCOUNTS.tokenService`, `.edge`, `.ctl`). */
+  serviceAccount: string;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  readiness: Readiness;
+}
+
+/** Everything a service needs for service identity, whatever the mode. */
+export interface Mesh {
+  readonly mode: MeshMode;
+  /** The allowlist of each internal endpoint group, from `MESH_ALLOW_*`. */
+  readonly allow: Readonly<Record<InternalEndpoint, IdentityAllowlist>>;
+  /** Our certificate, key and CA bundle, kept current (native mode only). */
+  readonly certificates: CertificateSource | undefined;
+  /** `https` for the internal listener's `createHttpApp`: mTLS in native mode; null (plain HTTP) otherwise. */
+  readonly internalServerOptions: ServerOptions | null;
+  /** Adds `request.callerIdentity` to every request of `app` and, in native mode, serves reloaded certificates. */
+  install(app: FastifyInstance): void;
+  /** A preHandler admitting only callers on `allowlist` (401 `identity_required`, 403 `identity_not_allowed`). */
+  requireIdentity(allowlist: IdentityAllowlist): preHandlerAsyncHookHandler;
+  /** The workloads of our trust domain and namespace with these service accounts, e.g. to pin a server. */
+  workloads(...serviceAccounts: string[]): IdentityAllowlist;
+  /** An undici dispatcher presenting our certificate in native mode; undefined otherwise (plain HTTP, or the mesh proxy does TLS). */
+  createClient(options?: MeshClientOptions): Agent | undefined;
+  close(): void;
+}
+
+/** Where a service finds its files: explicit `MESH_*_FILE`s, else `<MESH_CERT_DIR>/<service-account>.crt|.key` and `ca.crt`. */
+export function certificateFiles(config: MeshConfig, serviceAccount: string): CertificateFiles {
+  return {
+    cert: config.certFile ?? join(config.certDir, `${serviceAccount}.crt`),
+    key: config.keyFile ?? join(config.certDir, `${serviceAccount}.key`),
+    ca: config.caFile ?? join(config.certDir, 'ca.crt'),
+  };
+}
+
+/** Sets up service identity; in native mode, fails (naming the file) when the certificate files are unusable. */
+export async function createMesh(options: MeshOptions): Promise<Mesh> {
+  const { config, logger, metrics } = options;
+  const mode = config.mode;
+  const allow = Object.fromEntries(
+    INTERNAL_ENDPOINTS.map((endpoint) => [endpoint, IdentityAllowlist.parse(config.allow[endpoint])]),
+  ) as Record<InternalEndpoint, IdentityAllowlist>;
+  const refusals = counter(metrics.registry, 'mesh_identity_refusals_total', 'Internal requests refused for their caller identity, by problem code', ['code']);
+  const guard = identityGuard({ mode, refusals });
+
+  let certificates: CertificateSource | undefined;
+  let expiry: { close(): void } | undefined;
+  if (mode === 'native') {
+    const reloads = counter(metrics.registry, 'mesh_certificate_reloads_total', 'Certificate file changes, by outcome (reloaded or rejected)', ['outcome']);
+    certificates = await CertificateSource.open(certificateFiles(config, options.serviceAccount), {
+      logger,
+      onReload: (outcome) => reloads.inc({ outcome }),
+    });
+    const own = certificates.current.identity;
+    if (own.serviceAccount !== options.serviceAccount) {
+      logger.warn({ spiffeId: own.spiffeId, expected: options.serviceAccount }, 'mesh: our certificate names a different service account');
+    }
+    expiry = monitorCertificateExpiry({ source: certificates, warningMs: config.certExpiryWarningMs, logger, registry: metrics.registry, readiness: options.readiness });
+  }
+  logger.info({ mode, identity: certificates?.current.identity.spiffeId }, 'mesh: service identity ready');
+
+  return {
+    mode,
+    allow,
+    certificates,
+    internalServerOptions: certificates ? internalServerTlsOptions(certificates.current) : null,
+    install(app) {
+      installCallerIdentity(app, mode);
+      if (certificates) {
+        const server = app.server as unknown as Partial<TlsServer>;
+        if (typeof server.setSecureContext !== 'function') {
+          throw new Error('mesh: MESH=native needs the internal listener created with https: mesh.internalServerOptions');
+        }
+        const unsubscribe = reloadServerCertificates(server as TlsServer, certificates);
+        app.addHook('onClose', async () => unsubscribe());
+      }
+    },
+    requireIdentity: guard,
+    workloads: (...serviceAccounts) =>
+      IdentityAllowlist.of(serviceAccounts.map((sa) => ownDomainIdentity(config, sa))),
+    createClient: (clientOptions) => (certificates ? createMeshAgent(certificates, clientOptions) : undefined),
+    close() {
+      expiry?.close();
+      certificates?.close();
+    },
+  };
+}
+
+function ownDomainIdentity(config: MeshConfig, serviceAccount: string): ServiceIdentity {
+  const identity = serviceIdentity(config.trustDomain, config.namespace, serviceAccount);
+  if (identity === undefined) throw new Error(`mesh: ${JSON.stringify(serviceAccount)} is not a service account name`);
+  return identity;
+}
