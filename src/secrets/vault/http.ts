@@ -52,6 +52,16 @@ export class VaultHttp {
   }
 
   async send<T>(req: VaultRequest): Promise<VaultResponse<T>> {
+    try {
+      return await this.attempt<T>(req);
+    } catch (error) {
+      // A pooled keep-alive connection the server already closed is not an outage: one retry on a fresh one.
+      if (error instanceof VaultOutageError && error.reason === 'network') return this.attempt<T>(req);
+      throw error;
+    }
+  }
+
+  private async attempt<T>(req: VaultRequest): Promise<VaultResponse<T>> {
     const url = new URL(req.path, this.base);
     for (const [name, value] of Object.entries(req.query ?? {})) url.searchParams.set(name, value);
     const headers: Record<string, string> = { accept: 'application/json' };

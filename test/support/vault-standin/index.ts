@@ -1,0 +1,3 @@
+export { VaultStandin, type StandinOptions } from './standin.js';
+export type { StandinAuthOptions } from './auth-routes.js';
+export type { DatabaseRole } from './state.js';

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { createLogger, type Logger, type VaultConfig } from '../../src/platform/index.js';
+import { TEST_DATABASE_URL } from '../support/databases.js';
+import type { DatabaseRole, VaultStandin } from '../support/vault-standin/index.js';
+
+/** A Vault configuration pointed at the stand-in, with every timing shortened for tests. */
+export function testVaultConfig(standin: VaultStandin, overrides: Partial<VaultConfig> = {}): VaultConfig {
+  return {
+    addr: standin.addr,
+    caCertFile: undefined,
+    namespace: undefined,
+    auth: { method: 'token', token: standin.rootToken },
+    kvMount: 'secret',
+    kvPrefix: 'auth-platform',
+    databaseMount: 'database',
+    databaseRole: undefined,
+    gracePeriodMs: 3_000,
+    requestTimeoutMs: 500,
+    backoffMinMs: 50,
+    backoffMaxMs: 300,
+    healthIntervalMs: 200,
+    leaseCheckIntervalMs: 300,
+    ...overrides,
+  };
+}
+
+/** A logger whose lines are kept, to assert on what `grep -i vault` would show and on what must never appear. */
+export function capturedLogger(): { logger: Logger; lines: string[]; text(): string } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'debug', name: 'vault-test', destination }), lines, text: () => lines.join('\n') };
+}
+
+/** Waits until `check` holds (bounded), polling; fails with `what` if it never does. */
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 8_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(25);
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A schema with a table and a group role holding the grants on it; the database role's
+ * creation statements put each dynamic user in that group, as a Vault setup would.
+ */
+export async function databaseFixture(ttl: { defaultTtlS: number; maxTtlS: number }): Promise<{
+  role: DatabaseRole;
+  schema: string;
+  url: string;
+  admin(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
+  drop(): Promise<void>;
+}> {
+  const id = randomBytes(5).toString('hex');
+  const schema = `vault_${id}`;
+  const group = `vault_app_${id}`;
+  const admin = async (sql: string, params: unknown[] = []) => {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows as Array<Record<string, unknown>>;
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE SCHEMA ${schema}`);
+  await admin(`CREATE TABLE ${schema}.hits (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`);
+  await admin(`CREATE ROLE ${group} NOLOGIN`);
+  await admin(`GRANT USAGE ON SCHEMA ${schema} TO ${group}`);
+  await admin(`GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA ${schema} TO ${group}`);
+  await admin(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${group}`);
+  return {
+    schema,
+    url: TEST_DATABASE_URL,
+    admin,
+    role: {
+      ...ttl,
+      creationStatements: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${group}`],
+    },
+    async drop() {
+      await admin(`DROP SCHEMA ${schema} CASCADE`);
+      await admin(`DROP ROLE IF EXISTS ${group}`);
+    },
+  };
+}
