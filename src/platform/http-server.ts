@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import { toHttpProblem } from './errors.js';
@@ -30,13 +30,15 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     // Drain in-flight requests on close, but do not wait on idle keep-alive sockets.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    disableRequestLogging: true,
+    // Our onResponse hook logs requests, with the path only (query strings can carry tokens).
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Unknown properties are refused, not silently dropped; query strings still coerce to numbers.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
 

@@ -26,6 +26,13 @@ export function counter<L extends string>(registry: Registry, name: string, help
   return new Counter({ name, help, labelNames, registers: [registry] });
 }
 
-export function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
-  return new Gauge({ name, help, labelNames, registers: [registry] });
+/** `collect` runs at scrape time, for values that are cheaper to read than to track. */
+export function gauge<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+  collect?: (this: Gauge<L>) => void,
+): Gauge<L> {
+  return new Gauge({ name, help, labelNames, registers: [registry], ...(collect ? { collect } : {}) });
 }

@@ -1,4 +1,5 @@
-import type { RevocationKind } from '../store/index.js';
+/** What a revocation names: one token (jti), a refresh family (sid), an epoch, or a signing key. */
+export type RevocationKind = 'jti' | 'family' | 'epoch' | 'key';
 
 /** The bus channel token-service publishes revocations on; edges subscribe to it. */
 export const REVOCATION_CHANNEL = 'auth-platform.revocations';

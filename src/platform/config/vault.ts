@@ -32,7 +32,11 @@ export interface VaultConfig {
   gracePeriodMs: number;
   /** One Vault request, connect to last byte; a hanging Vault counts as unreachable after this. */
   requestTimeoutMs: number;
-  /** Reconnect and retry backoff: starts at min, doubles, never exceeds max. */
+  /**
+   * Reconnect and retry backoff: starts at min, doubles, never exceeds max. The max stays small
+   * (2 s) because the reconnect probe is a cheap sys/health and the runbook promises that an
+   * unseal brings the services back within 5 s.
+   */
   backoffMinMs: number;
   backoffMaxMs: number;
   /** How often sys/health is probed while Vault is up, so an outage is noticed without traffic. */
@@ -51,8 +55,8 @@ export function readVaultConfig(env: EnvReader, options: { force?: boolean } = {
   if (!options.force && env.raw('SECRETS_PROVIDER') !== 'vault') return undefined;
   const addr = env.url('VAULT_ADDR');
   if (addr === undefined && env.raw('VAULT_ADDR') === undefined) env.fail('VAULT_ADDR', 'is required when SECRETS_PROVIDER=vault');
-  const backoffMinMs = env.duration('VAULT_BACKOFF_MIN', '500ms', { minMs: 10 });
-  const backoffMaxMs = env.duration('VAULT_BACKOFF_MAX', '30s', { minMs: 10 });
+  const backoffMinMs = env.duration('VAULT_BACKOFF_MIN', '250ms', { minMs: 10 });
+  const backoffMaxMs = env.duration('VAULT_BACKOFF_MAX', '2s', { minMs: 10 });
   if (backoffMaxMs < backoffMinMs) env.fail('VAULT_BACKOFF_MAX', 'must be at least VAULT_BACKOFF_MIN');
   return {
     addr: addr ?? '',

@@ -19,6 +19,8 @@ export interface RateDecision {
 export interface RateLimiter {
   readonly kind: 'memory' | 'redis';
   consume(key: string, rule: RateRule, cost?: number): Promise<RateDecision>;
+  /** Whether one request would be allowed now, without taking a token. */
+  peek(key: string, rule: RateRule): Promise<RateDecision>;
   close(): Promise<void>;
 }
 
@@ -47,13 +49,16 @@ export class MemoryRateLimiter implements RateLimiter {
 
   constructor(private readonly maxBuckets = 100_000, private readonly now: () => number = Date.now) {}
 
+  private refilled(bucket: Bucket | undefined, rule: RateRule, now: number): number {
+    return bucket === undefined
+      ? rule.capacity
+      : Math.min(rule.capacity, bucket.tokens + ((now - bucket.updatedAt) * rule.capacity) / rule.windowMs);
+  }
+
   consumeSync(key: string, rule: RateRule, cost = 1): RateDecision {
     const now = this.now();
     const bucket = this.buckets.get(key);
-    const refilled = bucket === undefined
-      ? rule.capacity
-      : Math.min(rule.capacity, bucket.tokens + ((now - bucket.updatedAt) * rule.capacity) / rule.windowMs);
-    const decision = decide(refilled, rule, cost);
+    const decision = decide(this.refilled(bucket, rule, now), rule, cost);
     if (bucket === undefined) {
       if (this.buckets.size >= this.maxBuckets) this.buckets.delete(this.buckets.keys().next().value as string);
       this.buckets.set(key, { tokens: decision.tokens, updatedAt: now });
@@ -67,6 +72,11 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async consume(key: string, rule: RateRule, cost = 1): Promise<RateDecision> {
     return this.consumeSync(key, rule, cost);
+  }
+
+  async peek(key: string, rule: RateRule): Promise<RateDecision> {
+    const { tokens: _tokens, ...result } = decide(this.refilled(this.buckets.get(key), rule, this.now()), rule, 1);
+    return result;
   }
 
   async close(): Promise<void> {
@@ -108,12 +118,22 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async consume(key: string, rule: RateRule, cost = 1): Promise<RateDecision> {
-    const [allowed, tokens] = (await (this.redis as unknown as {
-      tokenBucket(k: string, c: number, w: number, cost: number): Promise<[number, string]>;
-    }).tokenBucket(this.prefix + key, rule.capacity, rule.windowMs, cost));
+    const [allowed, tokens] = await this.run(key, rule, cost);
     const before = Number(tokens) + (allowed === 1 ? cost : 0);
     const { tokens: _t, ...result } = decide(before, rule, cost);
     return result;
+  }
+
+  async peek(key: string, rule: RateRule): Promise<RateDecision> {
+    const [, tokens] = await this.run(key, rule, 0);
+    const { tokens: _t, ...result } = decide(Number(tokens), rule, 1);
+    return result;
+  }
+
+  private run(key: string, rule: RateRule, cost: number): Promise<[number, string]> {
+    return (this.redis as unknown as {
+      tokenBucket(k: string, c: number, w: number, cost: number): Promise<[number, string]>;
+    }).tokenBucket(this.prefix + key, rule.capacity, rule.windowMs, cost);
   }
 
   async close(): Promise<void> {

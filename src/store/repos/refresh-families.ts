@@ -46,14 +46,18 @@ export class RefreshFamilyRepository {
   /**
    * Spends `tokenHash` and records `nextHash` as its successor, in one transaction. The
    * conditional UPDATE is the arbiter: of two concurrent uses exactly one finds `used_at` null.
-   * `onReuse` runs inside the same transaction, so the family's revocation and its feed entry
-   * commit together.
+   * `hooks.onReuse` runs inside the same transaction, so the family's revocation and its feed
+   * entry commit together; `hooks.validate` may throw to refuse the rotation and roll it back,
+   * leaving the presented token unspent.
    */
   async rotate(
     tokenHash: Buffer,
     nextHash: Buffer,
     now: Date,
-    onReuse: (tx: Queryable, family: RefreshFamily) => Promise<void>,
+    hooks: {
+      validate(family: RefreshFamily): void;
+      onReuse(tx: Queryable, family: RefreshFamily): Promise<void>;
+    },
   ): Promise<RotationResult> {
     return this.db.transaction(async (tx) => {
       const spent = await tx.query<{ familyId: string; generation: number }>(
@@ -69,12 +73,13 @@ export class RefreshFamilyRepository {
         if (known[0] === undefined) return { outcome: 'unknown' };
         const revoked = await this.revokeIn(tx, known[0].familyId, 'refresh_token_reuse', now);
         const family = await this.getIn(tx, known[0].familyId);
-        if (revoked) await onReuse(tx, family!);
+        if (revoked) await hooks.onReuse(tx, family!);
         return { outcome: 'reused', family: family!, newlyRevoked: revoked };
       }
       const family = (await this.getIn(tx, spent[0].familyId, true))!;
       if (family.revokedAt !== null) return { outcome: 'revoked', family };
       if (family.expiresAt <= now) return { outcome: 'expired', family };
+      hooks.validate(family);
       const generation = spent[0].generation + 1;
       await tx.query(
         'INSERT INTO refresh_tokens (token_hash, family_id, generation, issued_at) VALUES ($1, $2, $3, $4)',
@@ -101,6 +106,16 @@ export class RefreshFamilyRepository {
   /** Revokes a family; returns false when it was already revoked or does not exist. */
   async revoke(familyId: string, reason: string, now: Date, tx: Queryable = this.db): Promise<boolean> {
     return this.revokeIn(tx, familyId, reason, now);
+  }
+
+  /** Revokes every live family created at or before `now` (revoke-all); returns how many. */
+  async revokeAll(reason: string, now: Date): Promise<number> {
+    const rows = await this.db.query(
+      `UPDATE refresh_families SET revoked_at = $1, revoked_reason = $2
+       WHERE revoked_at IS NULL AND created_at <= $1 RETURNING family_id`,
+      [now, reason],
+    );
+    return rows.length;
   }
 
   async purgeExpired(now: Date): Promise<number> {

@@ -1,0 +1,91 @@
+import type { EnvReader } from './env-reader.js';
+import { parseDuration } from './duration.js';
+
+/** A token bucket as configured: `capacity` requests, refilled at `capacity` per `windowMs`. */
+export interface EdgeRateRule {
+  capacity: number;
+  windowMs: number;
+}
+
+export interface EdgeConfig {
+  host: string;
+  port: number;
+  /** Where the edge reaches token-service (JWKS, revocation feed); may differ from the public issuer. */
+  tokenServiceUrl: string;
+  /** The exact `iss` every access token must carry. */
+  issuer: string;
+  jwksUrl: string;
+  /** YAML route table; unset means no routes (the service wiring may pass routes itself). */
+  routesFile: string | undefined;
+  clockSkewMs: number;
+  maxTokenBytes: number;
+  jwksRefreshIntervalMs: number;
+  /** How long the last good key set keeps serving while token-service cannot be reached. */
+  jwksMaxStaleMs: number;
+  /** An unknown `kid` triggers a JWKS refresh at most this often. */
+  kidMissMinIntervalMs: number;
+  tokenServiceTimeoutMs: number;
+  /** Consecutive token-service failures that open the circuit breaker. */
+  breakerFailureThreshold: number;
+  /** How long the breaker stays open before one trial call. */
+  breakerResetMs: number;
+  /** Safety-net pull of the revocation feed, since bus delivery is at most once. */
+  revocationPollIntervalMs: number;
+  /** Bearer credential for token-service's internal revocation feed. */
+  adminToken: string | undefined;
+  /** Per client IP; undefined disables. */
+  rateLimitPerIp: EdgeRateRule | undefined;
+  /** Per client and subject; undefined disables. */
+  rateLimitPerSubject: EdgeRateRule | undefined;
+  /** Verified tokens kept to skip signature checks on repeats; 0 disables. */
+  verifiedCacheSize: number;
+  /** Default upstream timeout for routes that do not set one. */
+  upstreamTimeoutMs: number;
+  upstreamConnections: number;
+  trustProxy: boolean;
+}
+
+const RATE_RULE = /^\s*(\d+)\s*\/\s*(\S+)\s*$/;
+
+function readRateRule(env: EnvReader, name: string, fallback: string): EdgeRateRule | undefined {
+  const text = env.string(name, fallback);
+  if (/^(off|0|none)$/i.test(text)) return undefined;
+  const match = RATE_RULE.exec(text);
+  const capacity = match ? Number(match[1]) : NaN;
+  const windowMs = match ? parseDuration(match[2]!) : undefined;
+  if (!match || capacity < 1 || windowMs === undefined || windowMs < 1) {
+    env.fail(name, `must be <requests>/<duration> such as 600/1m, or off (got ${JSON.stringify(text)})`);
+    return undefined;
+  }
+  return { capacity, windowMs };
+}
+
+export function readEdgeConfig(env: EnvReader): EdgeConfig {
+  const tokenServiceUrl = env.url('EDGE_TOKEN_SERVICE_URL', 'http://127.0.0.1:8080') ?? '';
+  // The issuer defaults to token-service's own setting, so one AUTH_ISSUER serves both services.
+  const issuer = env.url('EDGE_ISSUER', env.raw('AUTH_ISSUER') ?? tokenServiceUrl) ?? '';
+  return {
+    host: env.string('EDGE_HOST', '127.0.0.1'),
+    port: env.int('EDGE_PORT', 8081, { min: 0, max: 65535 }),
+    tokenServiceUrl,
+    issuer,
+    jwksUrl: env.url('EDGE_JWKS_URL', `${tokenServiceUrl}/.well-known/jwks.json`) ?? '',
+    routesFile: env.string('EDGE_ROUTES_FILE'),
+    clockSkewMs: env.duration('EDGE_CLOCK_SKEW', '30s'),
+    maxTokenBytes: env.int('EDGE_MAX_TOKEN_BYTES', 8192, { min: 512, max: 65_536 }),
+    jwksRefreshIntervalMs: env.duration('EDGE_JWKS_REFRESH_INTERVAL', '5m', { minMs: 1000 }),
+    jwksMaxStaleMs: env.duration('EDGE_JWKS_MAX_STALE', '6h', { minMs: 1000 }),
+    kidMissMinIntervalMs: env.duration('EDGE_KID_MISS_MIN_INTERVAL', '5s'),
+    tokenServiceTimeoutMs: env.duration('EDGE_TOKEN_SERVICE_TIMEOUT', '2s', { minMs: 10 }),
+    breakerFailureThreshold: env.int('EDGE_BREAKER_FAILURES', 5, { min: 1 }),
+    breakerResetMs: env.duration('EDGE_BREAKER_RESET', '10s', { minMs: 10 }),
+    revocationPollIntervalMs: env.duration('EDGE_REVOCATION_POLL_INTERVAL', '30s', { minMs: 100 }),
+    adminToken: env.secret('EDGE_ADMIN_TOKEN', 32) ?? env.raw('AUTH_ADMIN_TOKEN'),
+    rateLimitPerIp: readRateRule(env, 'EDGE_RATE_LIMIT_IP', '1200/1m'),
+    rateLimitPerSubject: readRateRule(env, 'EDGE_RATE_LIMIT_SUBJECT', '600/1m'),
+    verifiedCacheSize: env.int('EDGE_VERIFIED_CACHE_SIZE', 10_000, { min: 0, max: 1_000_000 }),
+    upstreamTimeoutMs: env.duration('EDGE_UPSTREAM_TIMEOUT', '30s', { minMs: 10 }),
+    upstreamConnections: env.int('EDGE_UPSTREAM_CONNECTIONS', 64, { min: 1, max: 10_000 }),
+    trustProxy: env.bool('EDGE_TRUST_PROXY', false),
+  };
+}

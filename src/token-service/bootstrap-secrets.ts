@@ -1,0 +1,18 @@
+import { randomBytes } from 'node:crypto';
+import type { SecretsProvider } from '../secrets/index.js';
+
+/** Reads a generated secret, creating it on first start; every replica then shares the stored one. */
+export async function readOrCreateSecret(secrets: SecretsProvider, path: string, generate: () => string): Promise<string> {
+  const existing = await secrets.read(path);
+  if (existing?.value !== undefined) return existing.value;
+  const value = generate();
+  await secrets.write(path, { value });
+  return value;
+}
+
+export const CLIENT_SECRET_PEPPER_PATH = 'token-service/client-secret-pepper';
+export const ADMIN_TOKEN_PATH = 'token-service/admin-token';
+
+export function randomSecret(): string {
+  return randomBytes(32).toString('base64url');
+}

@@ -1,0 +1,4 @@
+export { createTokenService, type TokenService, type TokenServiceOptions } from './service.js';
+export { ensureDemoClient, DEMO_CLIENT_ID } from './demo-client.js';
+export type { TokenServiceContext } from './context.js';
+export { signingKeySecretPath } from './keys/key-ring.js';

@@ -1,0 +1,79 @@
+import type { Logger } from '../platform/index.js';
+import type { EventBus, Queryable, Revocation, RevocationRepository } from '../store/index.js';
+import { REVOCATION_CHANNEL, type RevocationEvent, type RevocationKind } from '../tokens/index.js';
+
+export function toEvent(revocation: Revocation): RevocationEvent {
+  return {
+    seq: revocation.seq,
+    kind: revocation.kind,
+    value: revocation.value,
+    expiresAt: revocation.expiresAt === null ? null : revocation.expiresAt.toISOString(),
+  };
+}
+
+/**
+ * Records revocations in the feed table and broadcasts them. The table is the truth; the bus
+ * is the fast path, and an edge that missed a message catches up from the pull feed.
+ */
+export class RevocationService {
+  /** The newest revoke-all epoch (seconds), kept current from this replica's writes and the bus. */
+  private epoch = 0;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly revocations: RevocationRepository,
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.epoch = await this.revocations.currentEpoch();
+    this.unsubscribe = await this.bus.subscribe(REVOCATION_CHANNEL, (message) => {
+      const event = message as Partial<RevocationEvent>;
+      if (event.kind === 'epoch') this.noteEpoch(Number(event.value));
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+
+  /**
+   * The earliest `iat` a new token may carry: one second past the epoch, so a token minted in
+   * the same second as a revoke-all is not caught by it.
+   */
+  minIssuedAt(): number {
+    return this.epoch + 1;
+  }
+
+  private noteEpoch(epoch: number): void {
+    if (Number.isFinite(epoch) && epoch > this.epoch) this.epoch = epoch;
+  }
+
+  /** Inside a caller's transaction: publish the returned event only after it commits. */
+  async record(kind: RevocationKind, value: string, expiresAt: Date | null, tx?: Queryable): Promise<RevocationEvent> {
+    const event = toEvent(await this.revocations.add(kind, value, expiresAt, tx));
+    if (kind === 'epoch') this.noteEpoch(Number(value));
+    return event;
+  }
+
+  async publish(event: RevocationEvent): Promise<void> {
+    try {
+      await this.bus.publish(REVOCATION_CHANNEL, event);
+    } catch (error) {
+      // The entry is committed; edges will pick it up from the pull feed.
+      this.logger.warn({ err: error, seq: event.seq, kind: event.kind }, 'revocation broadcast failed; edges will catch up from the feed');
+    }
+  }
+
+  async revoke(kind: RevocationKind, value: string, expiresAt: Date | null): Promise<RevocationEvent> {
+    const event = await this.record(kind, value, expiresAt);
+    await this.publish(event);
+    return event;
+  }
+
+  async feed(since: number, limit: number, now: Date): Promise<{ events: RevocationEvent[]; latestSeq: number }> {
+    const [entries, latestSeq] = await Promise.all([this.revocations.since(since, limit, now), this.revocations.latestSeq()]);
+    return { events: entries.map(toEvent), latestSeq };
+  }
+}

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import { sendProblem } from '../../../platform/index.js';
+import type { TokenServiceContext } from '../../context.js';
+import { problemFor } from '../../errors.js';
+import { adminAuditRoutes } from './audit.js';
+import { adminClientRoutes } from './clients.js';
+import { adminKeyRoutes } from './keys.js';
+import { adminRevocationRoutes } from './revocations.js';
+
+/** The admin API: JSON in, problem+json errors, every route behind the admin credential. */
+export async function adminRoutes(app: FastifyInstance, ctx: TokenServiceContext): Promise<void> {
+  app.setErrorHandler((error, request, reply) => sendProblem(request, reply, problemFor(error), error));
+  app.addHook('onRequest', async (request) => {
+    await ctx.failedAuth.assertAllowed(request.ip, undefined);
+    try {
+      ctx.adminCredential.assert(request);
+    } catch (error) {
+      await ctx.failedAuth.recordFailure(request.ip, undefined);
+      await ctx.store.audit.append({ event: 'admin_auth_failed', outcome: 'failure', ip: request.ip, details: { path: request.url.split('?')[0] } });
+      throw error;
+    }
+  });
+  await adminClientRoutes(app, ctx);
+  await adminKeyRoutes(app, ctx);
+  await adminRevocationRoutes(app, ctx);
+  await adminAuditRoutes(app, ctx);
+}

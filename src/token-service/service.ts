@@ -1,0 +1,121 @@
+import type { FastifyInstance } from 'fastify';
+import { counter, createServiceMetrics, gauge, Readiness, type Logger, type TokenServiceConfig } from '../platform/index.js';
+import type { SecretsProvider } from '../secrets/index.js';
+import type { Store } from '../store/index.js';
+import { AccessTokenInspector } from './access-token-inspector.js';
+import { AdminCredential } from './admin-credential.js';
+import { buildTokenServiceApp } from './app.js';
+import { ADMIN_TOKEN_PATH, CLIENT_SECRET_PEPPER_PATH, randomSecret, readOrCreateSecret } from './bootstrap-secrets.js';
+import { ClientAuthenticator } from './client-auth/authenticate-client.js';
+import { ClientSecretHasher } from './client-auth/client-secret.js';
+import { FailedAuthLimiter } from './client-auth/failed-auth-limiter.js';
+import { PrivateKeyJwtVerifier } from './client-auth/private-key-jwt.js';
+import type { TokenServiceContext } from './context.js';
+import { clientCredentialsGrant, GrantRegistry, refreshTokenGrant } from './grants/index.js';
+import { KeyRing } from './keys/key-ring.js';
+import { RevocationService } from './revocation-service.js';
+import { TokenMinter } from './token-minter.js';
+
+export interface TokenServiceOptions {
+  config: TokenServiceConfig;
+  logger: Logger;
+  store: Store;
+  secrets: SecretsProvider;
+  /** The clock; tests move it to cross key activation and expiry. */
+  now?: () => number;
+  /** How often the key ring re-reads itself and checks for due rotation. */
+  keyRingTickMs?: number;
+  /** How often expired revocations, assertion jtis and refresh families are purged. */
+  purgeIntervalMs?: number;
+}
+
+export interface TokenService {
+  app: FastifyInstance;
+  context: TokenServiceContext;
+  /** The admin bearer token in force (from AUTH_ADMIN_TOKEN or generated and stored). */
+  adminToken: string;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Builds the token-service on a store and a secrets provider; `listen()` serves it. */
+export async function createTokenService(options: TokenServiceOptions): Promise<TokenService> {
+  const { config, logger, store, secrets } = options;
+  const now = options.now ?? Date.now;
+
+  const pepper = await readOrCreateSecret(secrets, CLIENT_SECRET_PEPPER_PATH, randomSecret);
+  const adminToken = config.adminToken ?? (await readOrCreateSecret(secrets, ADMIN_TOKEN_PATH, randomSecret));
+
+  const revocations = new RevocationService(store.revocations, store.bus, logger);
+  await revocations.start();
+  const keyRing = new KeyRing({
+    db: store.db, repo: store.signingKeys, revocationRepo: store.revocations, secrets, revocations, bus: store.bus, logger,
+    alg: config.signingAlg, publishLeadMs: config.keyPublishLeadMs, retentionMs: config.keyRetentionMs,
+    rotationIntervalMs: config.keyRotationIntervalMs, accessTokenTtlMs: config.accessTokenTtlMs, now,
+  });
+  await keyRing.start(options.keyRingTickMs);
+
+  const metrics = createServiceMetrics('token-service');
+  const readiness = new Readiness();
+  const hasher = new ClientSecretHasher(Buffer.from(pepper, 'base64url'));
+  const failedAuth = new FailedAuthLimiter(store.rateLimiter, config.failedAuthLimit, config.failedAuthWindowMs);
+  const minter = new TokenMinter(config.issuer, keyRing, config.accessTokenTtlMs, now, () => revocations.minIssuedAt());
+  const context: TokenServiceContext = {
+    config, store, secrets, logger, metrics, readiness, keyRing, minter, hasher, revocations, failedAuth, now,
+    counters: {
+      issued: counter(metrics.registry, 'tokens_issued_total', 'Tokens issued, by grant type', ['grant_type']),
+      refused: counter(metrics.registry, 'token_requests_refused_total', 'OAuth requests refused, by endpoint and error code', ['endpoint', 'error']),
+    },
+    grants: new GrantRegistry([
+      clientCredentialsGrant(minter),
+      refreshTokenGrant({ families: store.refreshFamilies, minter, keyRing, revocations, audit: store.audit, accessTokenTtlMs: config.accessTokenTtlMs, now }),
+    ]),
+    clientAuth: new ClientAuthenticator({
+      clients: store.clients, hasher, limiter: failedAuth, audit: store.audit,
+      privateKeyJwt: new PrivateKeyJwtVerifier([config.issuer, `${config.issuer}/oauth2/token`], config.clientAssertionMaxAgeMs, store.assertionJtis, now),
+    }),
+    inspector: new AccessTokenInspector(config.issuer, keyRing, store.revocations, store.refreshFamilies, now),
+    adminCredential: new AdminCredential(adminToken),
+  };
+
+  readiness.register('database', async () => {
+    await store.db.ping();
+    return { status: 'up', engine: store.db.kind };
+  });
+  readiness.register('secrets', () => secrets.status());
+  readiness.register('signing_key', () => {
+    try {
+      return { status: 'up', kid: keyRing.signer().kid };
+    } catch (error) {
+      return { status: 'down', detail: error instanceof Error ? error.message : 'no signing key' };
+    }
+  });
+  gauge(metrics.registry, 'signing_keys_published', 'Signing keys in the JWKS', [], function () {
+    this.set(keyRing.jwks().keys.length);
+  });
+
+  const purge = setInterval(() => {
+    const at = new Date(now());
+    void Promise.all([store.revocations.purgeExpired(at), store.assertionJtis.purgeExpired(at), store.refreshFamilies.purgeExpired(at)])
+      .catch((error: unknown) => logger.warn({ err: error }, 'purge of expired rows failed'));
+  }, options.purgeIntervalMs ?? 600_000);
+  purge.unref();
+
+  const app = await buildTokenServiceApp(context);
+  return {
+    app,
+    context,
+    adminToken,
+    async listen() {
+      const address = await app.listen({ host: config.host, port: config.port });
+      logger.info({ address, issuer: config.issuer, alg: config.signingAlg }, 'token-service listening');
+      return address;
+    },
+    async close() {
+      clearInterval(purge);
+      keyRing.stop();
+      revocations.stop();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { ClientRecord } from '../store/index.js';
+import { formatScope, type AccessTokenClaims } from '../tokens/index.js';
+import type { KeyRing } from './keys/key-ring.js';
+
+export interface AccessTokenRequest {
+  client: ClientRecord;
+  subject: string;
+  scopes: string[];
+  audience: string[];
+  /** The refresh family, when the token comes from one. */
+  familyId?: string;
+  cnf?: AccessTokenClaims['cnf'];
+}
+
+export interface MintedAccessToken {
+  token: string;
+  claims: AccessTokenClaims;
+  expiresIn: number;
+}
+
+/** Refresh tokens are opaque 256-bit values; only their SHA-256 is stored. */
+export function hashRefreshToken(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+export function newRefreshToken(): { token: string; hash: Buffer } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: hashRefreshToken(token) };
+}
+
+/** Builds RFC 9068 access tokens and signs them with the key ring's active key. */
+export class TokenMinter {
+  constructor(
+    private readonly issuer: string,
+    private readonly keyRing: KeyRing,
+    private readonly defaultTtlMs: number,
+    private readonly now: () => number,
+    /** Keeps new tokens clear of a revoke-all issued in the same second. */
+    private readonly minIssuedAt: () => number,
+  ) {}
+
+  mintAccessToken(request: AccessTokenRequest): MintedAccessToken {
+    const signer = this.keyRing.signer();
+    const iat = Math.max(Math.floor(this.now() / 1000), this.minIssuedAt());
+    const expiresIn = request.client.accessTokenTtlSeconds ?? Math.floor(this.defaultTtlMs / 1000);
+    const claims: AccessTokenClaims = {
+      iss: this.issuer,
+      sub: request.subject,
+      aud: request.audience.length === 1 ? request.audience[0]! : request.audience,
+      exp: iat + expiresIn,
+      iat,
+      jti: randomUUID(),
+      client_id: request.client.clientId,
+      scope: formatScope(request.scopes),
+      ...(request.familyId === undefined ? {} : { sid: request.familyId }),
+      ...(request.cnf === undefined ? {} : { cnf: request.cnf }),
+    };
+    return { token: signer.sign(claims as unknown as Record<string, unknown>), claims, expiresIn };
+  }
+}
