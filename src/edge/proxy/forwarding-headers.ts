@@ -1,0 +1,64 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. */
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade',
+]);
+
+/** The hop-by-hop set for one message: the fixed list plus whatever its Connection header names. */
+function hopByHop(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Set<string> {
+  const connection = headers.connection;
+  if (connection === undefined) return HOP_BY_HOP;
+  const listed = (Array.isArray(connection) ? connection.join(',') : connection)
+    .split(',')
+    .map((token) => token.trim().toLowerCase())
+    .filter((token) => token.length > 0);
+  return new Set([...HOP_BY_HOP, ...listed]);
+}
+
+export interface UpstreamRequestHeaderOptions {
+  clientHeaders: IncomingHttpHeaders;
+  isIdentityHeader: (lowerCaseName: string) => boolean;
+  identity: Record<string, string>;
+  clientIp: string;
+  protocol: string;
+  /** Keep and extend the client's X-Forwarded-* (only behind a trusted proxy). */
+  trustForwarded: boolean;
+  requestId: string;
+}
+
+/**
+ * What the upstream receives: the client's headers minus hop-by-hop ones, minus any identity
+ * header the client sent (so identity cannot be spoofed), plus the edge's identity headers and
+ * X-Forwarded-For/-Proto/-Host. Host becomes the upstream's own.
+ */
+export function upstreamRequestHeaders(options: UpstreamRequestHeaderOptions): Record<string, string | string[]> {
+  const { clientHeaders } = options;
+  const drop = hopByHop(clientHeaders);
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(clientHeaders)) {
+    if (value === undefined || drop.has(name) || name === 'host' || options.isIdentityHeader(name)) continue;
+    if (name.startsWith('x-forwarded-') && !options.trustForwarded) continue;
+    headers[name] = value;
+  }
+  for (const [name, value] of Object.entries(options.identity)) if (value !== '') headers[name] = value;
+  const priorFor = options.trustForwarded ? clientHeaders['x-forwarded-for'] : undefined;
+  headers['x-forwarded-for'] = priorFor === undefined ? options.clientIp : `${String(priorFor)}, ${options.clientIp}`;
+  if (!options.trustForwarded || clientHeaders['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = options.protocol;
+  if (!options.trustForwarded || clientHeaders['x-forwarded-host'] === undefined) {
+    if (clientHeaders.host !== undefined) headers['x-forwarded-host'] = clientHeaders.host;
+  }
+  headers['x-request-id'] = options.requestId;
+  return headers;
+}
+
+/** The upstream's response headers minus hop-by-hop ones. */
+export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const drop = hopByHop(upstream);
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value !== undefined && !drop.has(name)) headers[name] = value;
+  }
+  return headers;
+}

@@ -1,0 +1,93 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpProblem, sendProblem } from '../../platform/index.js';
+import type { EdgeMetrics } from '../edge-metrics.js';
+import type { Gate } from '../gate.js';
+import { identityHeaders } from '../identity-headers.js';
+import type { PreparedRoute, RouteTable } from '../routes/route-table.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from './forwarding-headers.js';
+import type { UpstreamPools } from './upstream-pools.js';
+
+export interface ReverseProxyOptions {
+  gate: Gate;
+  routes: RouteTable;
+  pools: UpstreamPools;
+  metrics: EdgeMetrics;
+  trustForwarded: boolean;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** The path the upstream sees: its own base path, the request path (prefix stripped if asked) and the query. */
+function upstreamPath(route: PreparedRoute, target: string): string {
+  const { definition } = route;
+  const base = new URL(definition.upstream!).pathname.replace(/\/$/, '');
+  let rest = target;
+  if (definition.stripPrefix && definition.pathPrefix !== '/') {
+    rest = target.slice(definition.pathPrefix.length);
+    if (!rest.startsWith('/')) rest = `/${rest}`;
+  }
+  return `${base}${rest}`;
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * Every path not claimed by another route: decide, then stream the request to the route's
+ * upstream through its keep-alive pool and stream the answer back. Bodies are never buffered.
+ */
+export async function reverseProxyRoutes(app: FastifyInstance, options: ReverseProxyOptions): Promise<void> {
+  // The body stays an unread stream and goes to the upstream as it arrives.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const admitted = await options.gate.admit('proxy', request, reply, {
+      method: request.method,
+      target: request.url,
+      host: request.headers.host ?? '',
+    });
+    if (admitted === undefined) return reply;
+    const { route } = admitted;
+    if (route.definition.upstream === undefined) {
+      return sendProblem(request, reply, new HttpProblem(404, 'route_not_found', 'This route has no upstream'));
+    }
+    const upstream = new URL(route.definition.upstream);
+    const abort = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+    try {
+      const response = await options.pools.get(upstream.origin).request({
+        method: request.method as 'GET',
+        path: upstreamPath(route, request.url),
+        headers: upstreamRequestHeaders({
+          clientHeaders: request.headers,
+          isIdentityHeader: (name) => options.routes.isIdentityHeader(name),
+          identity: identityHeaders(admitted.token, route.claimHeaders),
+          clientIp: request.ip,
+          protocol: request.protocol,
+          trustForwarded: options.trustForwarded,
+          requestId: request.id,
+        }),
+        body: hasBody(request) ? request.raw : null,
+        headersTimeout: route.upstreamTimeoutMs,
+        bodyTimeout: route.upstreamTimeoutMs,
+        signal: abort.signal,
+      });
+      return reply.code(response.statusCode).headers(clientResponseHeaders(response.headers)).send(response.body);
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      const problem = TIMEOUT_CODES.has(code)
+        ? new HttpProblem(504, 'upstream_timeout', 'The upstream did not answer in time')
+        : new HttpProblem(502, 'upstream_unavailable', 'The upstream could not be reached');
+      options.metrics.upstreamErrors.inc({ route: route.definition.name, code: problem.code });
+      if (reply.sent || abort.signal.aborted) return reply;
+      return sendProblem(request, reply, problem, error);
+    }
+  };
+  app.all('/', handler);
+  app.all('/*', handler);
+}

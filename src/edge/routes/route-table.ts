@@ -1,0 +1,66 @@
+import type { Check } from '../verification.js';
+import { IDENTITY_HEADER_PREFIX, type ClaimHeader } from '../identity-headers.js';
+import type { RouteDefinition } from './route-definition.js';
+
+/** A route ready for the hot path: its checks built, its claim headers listed. */
+export interface PreparedRoute {
+  definition: RouteDefinition;
+  checks: readonly Check[];
+  claimHeaders: readonly ClaimHeader[];
+  methods: ReadonlySet<string> | undefined;
+  upstreamTimeoutMs: number;
+}
+
+/**
+ * Matches requests to routes. Built once: routes are ordered most specific first (a host beats no
+ * host, a longer prefix beats a shorter one), so matching is one scan of a short array.
+ */
+export class RouteTable {
+  readonly routes: readonly PreparedRoute[];
+  /** Headers a client may never send upstream: the x-auth-* family and every mapped claim header. */
+  readonly identityHeaderNames: ReadonlySet<string>;
+
+  constructor(definitions: readonly RouteDefinition[], checksFor: (route: RouteDefinition) => Check[], defaultTimeoutMs: number) {
+    this.routes = definitions
+      .map((definition) => ({
+        definition,
+        checks: checksFor(definition),
+        claimHeaders: Object.entries(definition.claimHeaders).map(([header, claim]) => ({ header: header.toLowerCase(), claim })),
+        methods: definition.methods === undefined ? undefined : new Set(definition.methods),
+        upstreamTimeoutMs: definition.timeoutMs ?? defaultTimeoutMs,
+      }))
+      .sort((a, b) => specificity(b.definition) - specificity(a.definition));
+    this.identityHeaderNames = new Set(this.routes.flatMap((r) => r.claimHeaders.map((c) => c.header)));
+  }
+
+  match(host: string, path: string, method: string): PreparedRoute | undefined {
+    const hostname = stripPort(host).toLowerCase();
+    for (const route of this.routes) {
+      const { definition } = route;
+      if (definition.host !== undefined && definition.host !== hostname) continue;
+      if (route.methods !== undefined && !route.methods.has(method)) continue;
+      if (matchesPrefix(definition.pathPrefix, path)) return route;
+    }
+    return undefined;
+  }
+
+  isIdentityHeader(lowerCaseName: string): boolean {
+    return lowerCaseName.startsWith(IDENTITY_HEADER_PREFIX) || this.identityHeaderNames.has(lowerCaseName);
+  }
+}
+
+/** Host first, then prefix length; a method list only breaks ties, so it never lets a short prefix shadow a longer one. */
+function specificity(route: RouteDefinition): number {
+  return (route.host === undefined ? 0 : 1_000_000) + route.pathPrefix.length * 2 + (route.methods === undefined ? 0 : 1);
+}
+
+function matchesPrefix(prefix: string, path: string): boolean {
+  if (prefix === '/') return true;
+  return path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47 /* / */);
+}
+
+function stripPort(host: string): string {
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+  const colon = host.indexOf(':');
+  return colon === -1 ? host : host.slice(0, colon);
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import type { RevocationEvent } from '../tokens/index.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+
+/** token-service answered, but not with what the edge asked for. */
+export class TokenServiceError extends Error {
+  readonly code = 'token_service_error';
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'TokenServiceError';
+  }
+}
+
+/** A 4xx means token-service is up and said no (a bad admin token): not a reason to open the breaker. */
+export function isOutage(error: unknown): boolean {
+  return !(error instanceof TokenServiceError && error.status >= 400 && error.status < 500);
+}
+
+const REVOCATION_EVENT = z.object({
+  seq: z.number().int().nonnegative(),
+  kind: z.enum(['jti', 'family', 'epoch', 'key']),
+  value: z.string().min(1).max(1024),
+  expiresAt: z.string().nullable(),
+});
+const REVOCATION_PAGE = z.object({ events: z.array(REVOCATION_EVENT), latestSeq: z.number().int().nonnegative() });
+
+export function parseRevocationEvent(message: unknown): RevocationEvent | undefined {
+  const result = REVOCATION_EVENT.safeParse(message);
+  return result.success ? result.data : undefined;
+}
+
+export interface TokenServiceClientOptions {
+  tokenServiceUrl: string;
+  jwksUrl: string;
+  adminToken: string | undefined;
+  timeoutMs: number;
+  breaker: CircuitBreaker;
+}
+
+/** Every call the edge makes to token-service, each through the one circuit breaker. */
+export class TokenServiceClient {
+  constructor(private readonly options: TokenServiceClientOptions) {}
+
+  fetchJwks(): Promise<unknown> {
+    return this.getJson(this.options.jwksUrl, {});
+  }
+
+  async fetchRevocations(since: number, limit: number): Promise<{ events: RevocationEvent[]; latestSeq: number }> {
+    const url = `${this.options.tokenServiceUrl}/internal/revocations?since=${since}&limit=${limit}`;
+    const headers: Record<string, string> = {};
+    if (this.options.adminToken !== undefined) headers.authorization = `Bearer ${this.options.adminToken}`;
+    const page = REVOCATION_PAGE.safeParse(await this.getJson(url, headers));
+    if (!page.success) throw new TokenServiceError(200, 'revocation feed answered an unexpected shape');
+    return page.data;
+  }
+
+  private getJson(url: string, headers: Record<string, string>): Promise<unknown> {
+    return this.options.breaker.execute(async () => {
+      const response = await fetch(url, {
+        headers: { accept: 'application/json', ...headers },
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new TokenServiceError(response.status, `${new URL(url).pathname} answered ${response.status}`);
+      }
+      return response.json();
+    });
+  }
+}
