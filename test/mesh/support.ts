@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
-import type { ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { EnvReader, Readiness, createHttpApp, createLogger, createServiceMetrics, type Env, type Logger, type MeshConfig, type ServiceMetrics } from '../../src/platform/index.js';
 import { readMeshConfig } from '../../src/platform/config/mesh.js';
@@ -87,7 +87,11 @@ export async function startInternalService(env: Env, serviceAccount = 'token-ser
   const mesh = await createMesh({ config: meshConfig(env), serviceAccount, logger, metrics, readiness });
   const app = createHttpApp({ logger, metrics, readiness, https: mesh.internalServerOptions });
   mesh.install(app);
-  app.get('/whoami', async (request) => ({ caller: request.callerIdentity?.spiffeId ?? null, l5d: request.headers['l5d-client-id'] ?? null }));
+  app.get('/whoami', async (request) => ({
+    caller: request.callerIdentity?.spiffeId ?? null,
+    l5d: request.headers['l5d-client-id'] ?? null,
+    clientSerial: (request.raw.socket as Partial<TLSSocket>).getPeerX509Certificate?.()?.serialNumber ?? null,
+  }));
   app.get('/introspect', { preHandler: mesh.requireIdentity(mesh.allow.introspect) }, async (request) => ({ ok: true, caller: request.callerIdentity?.spiffeId ?? null }));
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -118,7 +122,7 @@ export function httpsGet(port: number, path: string, tls: ConnectionOptions, hea
   return new Promise((resolve, reject) => {
     const req = httpsRequest({ host: '127.0.0.1', port, path, method: 'GET', agent: false, headers, ...tls }, (res) => {
       const chunks: Buffer[] = [];
-      const socket = res.socket as import('node:tls').TLSSocket;
+      const socket = res.socket as TLSSocket;
       const serverSerial = socket.getPeerX509Certificate()?.serialNumber ?? '';
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'), serverSerial }));
