@@ -1,0 +1,93 @@
+import { Writable } from 'node:stream';
+import { createLogger, EnvReader, readEdgeConfig, type EdgeConfig } from '../../src/platform/index.js';
+import { MemoryEventBus, MemoryRateLimiter, type EventBus, type RateLimiter } from '../../src/store/index.js';
+import { createEdgeService, type EdgeService, type RouteSpec } from '../../src/edge/index.js';
+import { TEST_AUDIENCE, type FakeIssuer } from '../support/fake-issuer.js';
+
+export interface TestEdge {
+  url: string;
+  service: EdgeService;
+  /** Every log line the edge wrote, as text. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** A route every test can use: forward-auth decisions for anything under /api. */
+export const API_ROUTE: RouteSpec = {
+  name: 'api',
+  pathPrefix: '/api',
+  policy: { audience: TEST_AUDIENCE, scopes: ['read'] },
+};
+
+export interface TestEdgeOptions {
+  issuer: FakeIssuer | { url: string; issuer: string; adminToken: string };
+  routes?: RouteSpec[];
+  env?: Record<string, string>;
+  bus?: EventBus;
+  rateLimiter?: RateLimiter;
+}
+
+/** Starts an edge on an ephemeral port against the given issuer, with test-friendly intervals. */
+export async function startTestEdge(options: TestEdgeOptions): Promise<TestEdge> {
+  const config: EdgeConfig = readEdgeConfig(
+    new EnvReader({
+      EDGE_PORT: '0',
+      EDGE_TOKEN_SERVICE_URL: options.issuer.url,
+      EDGE_ISSUER: options.issuer.issuer,
+      EDGE_KID_MISS_MIN_INTERVAL: '0s',
+      EDGE_RATE_LIMIT_IP: 'off',
+      EDGE_RATE_LIMIT_SUBJECT: 'off',
+      ...options.env,
+    }),
+  );
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'debug', name: 'auth-edge', destination });
+  const bus = options.bus ?? new MemoryEventBus();
+  const service = createEdgeService({
+    config,
+    logger,
+    bus,
+    rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(),
+    routes: options.routes ?? [API_ROUTE],
+    adminToken: options.issuer.adminToken,
+  });
+  const url = await service.start();
+  return { url, service, logs, close: () => service.close() };
+}
+
+/** Asks the edge's forward-auth endpoint about a request, as nginx would. */
+export async function verify(
+  edge: TestEdge,
+  token: string | undefined,
+  init: { uri?: string; method?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = {
+    'x-original-uri': init.uri ?? '/api/orders',
+    'x-original-method': init.method ?? 'GET',
+    ...init.headers,
+  };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  return fetch(`${edge.url}/auth/verify`, { headers });
+}
+
+/** The refusal code from a response: the body's `code` (also in X-Auth-Error). */
+export async function refusalCode(response: Response): Promise<string | undefined> {
+  const text = await response.text();
+  return text === '' ? undefined : (JSON.parse(text) as { code?: string }).code;
+}
+
+/** Polls `condition` until it holds or `timeoutMs` passes; resolves to whether it held. */
+export async function eventually(condition: () => Promise<boolean>, timeoutMs: number, intervalMs = 20): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
