@@ -14,7 +14,8 @@ export function expiryState(notAfter: Date, warningMs: number, now: number): Exp
 }
 
 export function daysLeft(notAfter: Date, now: number): number {
-  return Math.floor((notAfter.getTime() - now) / DAY_MS);
+  // Toward zero: a certificate that expired 30 hours ago shows -1, one expiring in 30 hours shows 1.
+  return Math.trunc((notAfter.getTime() - now) / DAY_MS);
 }
 
 export interface CertificateExpiryOptions {

@@ -28,3 +28,6 @@ export {
 } from './caller-identity.js';
 export { identityGuard, IDENTITY_REQUIRED, IDENTITY_NOT_ALLOWED } from './require-identity.js';
 export { createMesh, certificateFiles, type Mesh, type MeshOptions } from './mesh.js';
+export { reportCertificate, reportCertificateFile, reportPresentedCertificate, type CertificateReport } from './certificate-report.js';
+export { checkCertificates, existingFiles, type CertificateCheckLine, type CertificateCheckOptions } from './certificate-check.js';
+export { writeDevelopmentCertificates, type DevelopmentCertificatesOptions, type WrittenCertificate } from './development-certificates.js';
