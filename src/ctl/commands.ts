@@ -1,4 +1,10 @@
 import type { Command } from 'commander';
+import { register as audit } from './audit.js';
+import { register as clients } from './clients.js';
+import { addGlobalOptions } from './connection.js';
+import { register as keys } from './keys.js';
+import { register as revoke } from './revoke.js';
+import { register as status } from './status.js';
 import { register as certs } from './certs.js';
 
 /**
@@ -6,5 +12,11 @@ import { register as certs } from './certs.js';
  * `register(program)`, added here.
  */
 export function registerCommands(program: Command): void {
+  addGlobalOptions(program);
+  status(program);
+  keys(program);
+  clients(program);
+  revoke(program);
+  audit(program);
   certs(program);
 }
