@@ -6,6 +6,7 @@ import type { Agent } from 'undici';
 import {
   INTERNAL_ENDPOINTS,
   counter,
+  type Counter,
   type InternalEndpoint,
   type Logger,
   type MeshConfig,
@@ -73,7 +74,9 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
 
   let certificates: CertificateSource | undefined;
   let expiry: { close(): void } | undefined;
+  let handshakeFailures: Counter<'reason'> | undefined;
   if (mode === 'native') {
+    handshakeFailures = counter(metrics.registry, 'mesh_tls_handshake_failures_total', 'Inbound TLS handshakes that failed on internal listeners, by OpenSSL reason', ['reason']);
     const reloads = counter(metrics.registry, 'mesh_certificate_reloads_total', 'Certificate file changes, by outcome (reloaded or rejected)', ['outcome']);
     certificates = await CertificateSource.open(certificateFiles(config, options.serviceAccount), {
       logger,
@@ -101,6 +104,11 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
         }
         const unsubscribe = reloadServerCertificates(server as TlsServer, certificates);
         app.addHook('onClose', async () => unsubscribe());
+        (server as TlsServer).on('tlsClientError', (error: Error & { code?: string }, socket) => {
+          const reason = error.code ?? 'unknown';
+          handshakeFailures?.inc({ reason });
+          logger.info({ reason, remote: socket.remoteAddress }, 'mesh: TLS handshake refused');
+        });
       }
     },
     requireIdentity: guard,
