@@ -105,7 +105,10 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
         const unsubscribe = reloadServerCertificates(server as TlsServer, certificates);
         app.addHook('onClose', async () => unsubscribe());
         (server as TlsServer).on('tlsClientError', (error: Error & { code?: string }, socket) => {
-          const reason = error.code ?? 'unknown';
+          // Node verifies the client certificate after OpenSSL's handshake and then just destroys the
+          // socket; the verification result (UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_HAS_EXPIRED, …) is
+          // on the socket, while the error is the reset that follows.
+          const reason = (socket.authorizationError as string | undefined) ?? error.code ?? 'unknown';
           handshakeFailures?.inc({ reason });
           logger.info({ reason, remote: socket.remoteAddress }, 'mesh: TLS handshake refused');
         });

@@ -51,6 +51,7 @@ describe('certificate expiry', () => {
       const stale = await pki.issue('auth-edge-service', { name: 'stale-edge', validity: { notBefore: new Date(Date.now() - 10 * DAY_MS), notAfter: new Date(Date.now() - DAY_MS) } });
       await assert.rejects(httpsGet(service.port, '/introspect', await tlsOf(stale)));
       assert.equal(refused, 1);
+      assert.ok(service.lines.some((l) => l.msg === 'mesh: TLS handshake refused' && l.reason === 'CERT_HAS_EXPIRED'));
     } finally {
       await service.close();
     }

@@ -33,9 +33,9 @@ describe('native mTLS on an internal listener', () => {
     await assert.rejects(httpsGet(service.port, '/whoami', await tlsOf({ ca: `${pki.dir}/ca.crt` })));
     assert.equal(handshakeRefusals.length, before + 1);
     assert.match(handshakeRefusals.at(-1)!, /PEER_DID_NOT_RETURN_A_CERTIFICATE|CERTIFICATE/i);
-    assert.ok(service.lines.some((l) => l.msg === 'mesh: TLS handshake refused' && l.reason === handshakeRefusals.at(-1)));
+    assert.ok(service.lines.some((l) => l.msg === 'mesh: TLS handshake refused' && l.reason === 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE'));
     const failures = await service.metrics.registry.getSingleMetricAsString('mesh_tls_handshake_failures_total');
-    assert.ok(failures.includes(`reason="${handshakeRefusals.at(-1)}"`));
+    assert.ok(failures.includes('reason="ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE"'));
   });
 
   it('refuses a certificate issued by another CA in the TLS handshake', async () => {
@@ -45,6 +45,7 @@ describe('native mTLS on an internal listener', () => {
     const before = handshakeRefusals.length;
     await assert.rejects(httpsGet(service.port, '/introspect', await tlsOf(forged)));
     assert.equal(handshakeRefusals.length, before + 1);
+    assert.equal(service.lines.filter((l) => l.msg === 'mesh: TLS handshake refused').at(-1)?.reason, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
   });
 
   it('answers 403 identity_not_allowed to a valid certificate whose identity is not on the allowlist', async () => {
