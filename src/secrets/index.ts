@@ -2,4 +2,4 @@ export { SecretsUnavailableError, assertSecretPath, SECRET_PATH, type SecretData
 export { LocalSecretsProvider } from './local/local-provider.js';
 export { loadMasterKey } from './local/master-key.js';
 export { createSecretsProvider, type DynamicDatabaseCredentials, type SecretsSetup } from './create-provider.js';
-export { VaultProvider, VaultClient, VaultHttp, VaultOutageError, VaultRequestError, type DbCredentials } from './vault/index.js';
+export { VaultProvider, VaultClient, VaultHttp, VaultOutageError, VaultRequestError, type DbCredentials, type HealthReport, type LeaseInfo, type LeaseRenewal, type SealStatus } from './vault/index.js';

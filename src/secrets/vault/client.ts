@@ -112,6 +112,12 @@ export class VaultClient {
     return toSealStatus(body);
   }
 
+  /** api-docs/system/unseal with `reset`: discards the shares submitted so far. */
+  async unsealReset(): Promise<SealStatus> {
+    const { body } = await this.http.send<Record<string, unknown>>({ method: 'POST', path: 'sys/unseal', body: { reset: true } });
+    return toSealStatus(body);
+  }
+
   /** api-docs/system/seal (needs a sudo token). */
   async seal(): Promise<void> {
     await this.authed({ method: 'PUT', path: 'sys/seal' });

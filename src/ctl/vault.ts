@@ -1,0 +1,153 @@
+import type { Command } from 'commander';
+import { EnvReader } from '../platform/index.js';
+import { VaultClient, VaultHttp, type SealStatus } from '../secrets/index.js';
+
+/**
+ * `authctl vault …`: the runbook's "Vault Sealed" steps as our commands. `vault status` shows
+ * Vault's seal state and how our services see it; `vault unseal` takes one key share per call
+ * (3 of the 5 unseal Vault). Vault is found as the `vault` CLI finds it: VAULT_ADDR,
+ * VAULT_TOKEN, VAULT_CACERT, VAULT_NAMESPACE.
+ */
+export function register(program: Command): void {
+  const vault = program.command('vault').description('Vault seal status and unseal (runbook: Vault Sealed)');
+
+  vault
+    .command('status')
+    .description("Vault's seal status and health, and the secrets readiness of token-service and auth-edge-service")
+    .option('--edge-url <url>', 'auth-edge-service base URL (AUTHCTL_EDGE_URL)', process.env.AUTHCTL_EDGE_URL ?? 'http://127.0.0.1:8081')
+    .action(async (options: { edgeUrl: string }, command: Command) => {
+      const globals = command.optsWithGlobals<{ url?: string; json?: boolean }>();
+      const client = vaultClientFromEnv();
+      try {
+        const seal = await client.sealStatus();
+        const health = await client.health();
+        const services = {
+          'token-service': await secretsView(globals.url ?? process.env.AUTHCTL_URL ?? 'http://127.0.0.1:8080'),
+          'auth-edge-service': await secretsView(options.edgeUrl),
+        };
+        const report = { vault: { ...seal, healthStatus: health.status, standby: health.standby }, services };
+        print(globals.json, report, () => [
+          renderSeal(seal),
+          `Health        ${health.status} (${healthMeaning(health.status)})`,
+          '',
+          ...Object.entries(services).map(([name, view]) => `${name.padEnd(18)} ${view}`),
+        ].join('\n'));
+        // Like `vault status`: 2 when sealed, so scripts can wait on it.
+        if (seal.sealed) process.exitCode = 2;
+      } finally {
+        await client.close();
+      }
+    });
+
+  vault
+    .command('unseal')
+    .description('submit one unseal key share (run it with 3 of the 5 keys); prompts without echo unless --key is given')
+    .option('--key <share>', 'the key share (visible in shell history: prefer the prompt)')
+    .option('--reset', 'discard the shares submitted so far')
+    .action(async (options: { key?: string; reset?: boolean }, command: Command) => {
+      const globals = command.optsWithGlobals<{ json?: boolean }>();
+      const client = vaultClientFromEnv();
+      try {
+        const status = options.reset
+          ? await client.unsealReset()
+          : await client.unseal(options.key ?? (await promptHidden('Unseal key share (will be hidden): ')));
+        print(globals.json, status, () =>
+          status.sealed
+            ? `${renderSeal(status)}\nVault is still sealed: submit ${status.threshold - status.progress} more key share(s).`
+            : `${renderSeal(status)}\nVault is unsealed. Check that the services reconnected: authctl vault status`,
+        );
+      } finally {
+        await client.close();
+      }
+    });
+}
+
+/** A Vault client configured from the environment, as the `vault` CLI is. */
+export function vaultClientFromEnv(env: Record<string, string | undefined> = process.env): VaultClient {
+  const reader = new EnvReader(env);
+  const addr = reader.url('VAULT_ADDR', 'http://127.0.0.1:8200');
+  const token = reader.string('VAULT_TOKEN');
+  const caCertFile = reader.string('VAULT_CACERT');
+  const namespace = reader.string('VAULT_NAMESPACE');
+  reader.finish();
+  const http = new VaultHttp({ addr: addr ?? '', caCertFile, namespace, timeoutMs: 10_000 });
+  return new VaultClient(http, { token: () => token, reauthenticate: async () => false });
+}
+
+export function print(json: boolean | undefined, value: unknown, human: () => string): void {
+  process.stdout.write((json ? JSON.stringify(value, null, 2) : human()) + '\n');
+}
+
+function renderSeal(seal: SealStatus): string {
+  return [
+    `Seal Type     ${seal.type}`,
+    `Initialized   ${seal.initialized}`,
+    `Sealed        ${seal.sealed}`,
+    `Total Shares  ${seal.shares}`,
+    `Threshold     ${seal.threshold}`,
+    ...(seal.sealed ? [`Unseal Progress ${seal.progress}/${seal.threshold}`] : []),
+    `Version       ${seal.version}`,
+  ].join('\n');
+}
+
+function healthMeaning(status: number): string {
+  const meanings: Record<number, string> = {
+    200: 'active', 429: 'standby', 472: 'DR secondary', 473: 'performance standby', 474: 'standby, cannot reach the active node', 501: 'not initialised', 503: 'sealed',
+  };
+  return meanings[status] ?? 'unexpected';
+}
+
+/** What a service's /readyz says about its secrets dependency (whatever it names it). */
+async function secretsView(baseUrl: string): Promise<string> {
+  try {
+    const response = await fetch(`${baseUrl.replace(/\/$/, '')}/readyz`, { signal: AbortSignal.timeout(5_000) });
+    const report = (await response.json()) as { status?: string; dependencies?: Record<string, { status?: string; detail?: string; provider?: string }> };
+    const entry = Object.entries(report.dependencies ?? {}).find(([name, dep]) => dep.provider === 'vault' || /secret|vault/i.test(name));
+    if (entry === undefined) return `${report.status ?? 'unknown'} (no secrets dependency reported)`;
+    const [, dep] = entry;
+    return `${dep.status ?? 'unknown'}${dep.detail ? `  (${dep.detail})` : ''}`;
+  } catch (error) {
+    return `unreachable (${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+/** Reads a line from the terminal without echoing it; from stdin when it is not a terminal. */
+async function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(chunk as Buffer);
+    const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0]?.trim() ?? '';
+    if (line === '') throw new Error('no unseal key given: pass --key or type it at the prompt');
+    return line;
+  }
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let typed = '';
+    const onData = (data: Buffer) => {
+      for (const char of data.toString('utf8')) {
+        if (char === '\r' || char === '\n') {
+          finish();
+          if (typed === '') reject(new Error('no unseal key given'));
+          else resolve(typed);
+          return;
+        }
+        if (char === '\u0003') {
+          finish();
+          reject(new Error('interrupted'));
+          return;
+        }
+        typed = char === '\u007f' ? typed.slice(0, -1) : typed + char;
+      }
+    };
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    stdin.on('data', onData);
+  });
+}
