@@ -108,7 +108,8 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
           // Node verifies the client certificate after OpenSSL's handshake and then just destroys the
           // socket; the verification result (UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_HAS_EXPIRED, …) is
           // on the socket, while the error is the reset that follows.
-          const reason = (socket.authorizationError as string | undefined) ?? error.code ?? 'unknown';
+          const verification: unknown = socket.authorizationError;
+          const reason = typeof verification === 'string' ? verification : (error.code ?? 'unknown');
           handshakeFailures?.inc({ reason });
           logger.info({ reason, remote: socket.remoteAddress }, 'mesh: TLS handshake refused');
         });
