@@ -23,6 +23,15 @@ export interface RouteDefinition {
   claimHeaders: Record<string, string>;
 }
 
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '';
+  } catch {
+    return false;
+  }
+}
+
 const HEADER_NAME = /^[A-Za-z0-9-]+$/;
 const stringList = z.union([z.string().min(1), z.array(z.string().min(1))]).transform((v) => (Array.isArray(v) ? v : [v]));
 
@@ -32,7 +41,7 @@ const ROUTE = z
     host: z.string().min(1).transform((h) => h.toLowerCase()).optional(),
     pathPrefix: z.string().startsWith('/', 'must start with /').default('/'),
     methods: z.array(z.string().regex(/^[A-Z]+$/, 'must be an upper-case HTTP method')).min(1).optional(),
-    upstream: z.httpUrl('must be an http(s) URL').optional(),
+    upstream: z.string().refine(isHttpUrl, 'must be an absolute http(s) URL').optional(),
     stripPrefix: z.boolean().default(false),
     timeout: z.string().refine((t) => parseDuration(t) !== undefined, 'must be a duration such as 10s').optional(),
     policy: z
