@@ -66,6 +66,10 @@ export function createLogger(options: {
       hooks: {
         logMethod(args, method) {
           const scrubbed = args.map((a) => (typeof a === 'string' ? scrubTokens(a) : a));
+          // Without a message of its own, pino uses the error's message as the line's `msg`.
+          const first = scrubbed[0] as { err?: unknown } | undefined;
+          const error = first instanceof Error ? first : first?.err instanceof Error ? first.err : undefined;
+          if (scrubbed.length === 1 && error !== undefined) scrubbed.push(scrubTokens(error.message));
           method.apply(this, scrubbed as Parameters<typeof method>);
         },
       },
