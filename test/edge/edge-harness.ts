@@ -1,8 +1,8 @@
-import { Writable } from 'node:stream';
-import { createLogger, EnvReader, readEdgeConfig, type EdgeConfig } from '../../src/platform/index.js';
+import { EnvReader, readEdgeConfig, type EdgeConfig } from '../../src/platform/index.js';
 import { MemoryEventBus, MemoryRateLimiter, type EventBus, type RateLimiter } from '../../src/store/index.js';
 import { createEdgeService, type EdgeService, type RouteSpec } from '../../src/edge/index.js';
 import { TEST_AUDIENCE, type FakeIssuer } from '../support/fake-issuer.js';
+import { capturingLogger } from '../support/log-capture.js';
 
 export interface TestEdge {
   url: string;
@@ -40,14 +40,7 @@ export async function startTestEdge(options: TestEdgeOptions): Promise<TestEdge>
       ...options.env,
     }),
   );
-  const logs: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'debug', name: 'auth-edge', destination });
+  const { logger, lines: logs } = capturingLogger('auth-edge');
   const bus = options.bus ?? new MemoryEventBus();
   const service = createEdgeService({
     config,

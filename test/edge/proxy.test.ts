@@ -198,7 +198,7 @@ describe('reverse proxy', () => {
         controller.enqueue(chunk);
       },
     });
-    const response = await call('/special/hash', { method: 'PUT', body, duplex: 'half' } as RequestInit);
+    const response = await call('/special/hash', { method: 'PUT', body, duplex: 'half' } as RequestInit & { headers?: Record<string, string> });
     const expected = createHash('sha256');
     for (let i = 0; i < 16; i++) expected.update(chunk);
     assert.deepEqual(await response.json(), { bytes: 16 * chunk.length, sha256: expected.digest('hex') });
