@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { createPki, httpsGet, startInternalService, type Pki } from './support.js';
+import { createPki, httpsGet, startInternalService, tlsOf, type Pki } from './support.js';
 
 const DAY_MS = 86_400_000;
-
-async function tlsOf(files: { cert: string; key: string; ca: string }) {
-  return { cert: await readFile(files.cert), key: await readFile(files.key), ca: await readFile(files.ca) };
-}
 
 describe('certificate expiry', () => {
   let pki: Pki;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { issueServiceCertificate } from '../../src/mesh/development-ca.js';
 import { CertificateSource, createMeshAgent } from '../../src/mesh/index.js';
-import { captureLogs, createPki, httpsGet, identity, startInternalService, type InternalService, type Pki } from './support.js';
+import { captureLogs, createPki, httpsGet, identity, startInternalService, tlsOf, type InternalService, type Pki } from './support.js';
 
 /** Upper bound on calls while waiting for a reload to show; a bound, not a timing assertion. */
 const MAX_CALLS = 20_000;
@@ -33,7 +34,7 @@ describe('certificate reload', () => {
   let pki: Pki;
   let volume: string;
   let service: InternalService;
-  let edgeTls: { cert: Buffer; key: Buffer; ca: Buffer };
+  let edgeTls: ConnectionOptions;
 
   before(async () => {
     pki = await createPki();
@@ -48,7 +49,7 @@ describe('certificate reload', () => {
       MESH_CA_FILE: join(volume, 'ca.crt'),
     });
     const edge = await pki.issue('auth-edge-service');
-    edgeTls = { cert: await readFile(edge.cert), key: await readFile(edge.key), ca: await readFile(edge.ca) };
+    edgeTls = await tlsOf(edge);
   });
   after(async () => {
     await service.close();

@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { createDevelopmentCa } from '../../src/mesh/development-ca.js';
-import { createPki, httpsGet, identity, startInternalService, type InternalService, type Pki } from './support.js';
-
-async function tlsOf(files: { cert?: string; key?: string; ca: string }) {
-  return {
-    ca: await readFile(files.ca),
-    ...(files.cert ? { cert: await readFile(files.cert) } : {}),
-    ...(files.key ? { key: await readFile(files.key) } : {}),
-  };
-}
+import { createPki, httpsGet, identity, startInternalService, tlsOf, type InternalService, type Pki } from './support.js';
 
 describe('native mTLS on an internal listener', () => {
   let pki: Pki;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
@@ -115,6 +115,15 @@ export interface HttpsResult {
   body: Record<string, unknown>;
   /** Serial number of the certificate the server presented. */
   serverSerial: string;
+}
+
+/** Client TLS options from PEM files; without cert and key, a client that presents no certificate. */
+export async function tlsOf(files: { cert?: string; key?: string; ca: string }): Promise<ConnectionOptions> {
+  return {
+    ca: await readFile(files.ca),
+    ...(files.cert ? { cert: await readFile(files.cert) } : {}),
+    ...(files.key ? { key: await readFile(files.key) } : {}),
+  };
 }
 
 /** One request on a fresh connection (no pooling), so every call does its own handshake. */
