@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SecretsUnavailableError, VaultProvider } from '../../src/secrets/index.js';
 import { VaultStandin } from '../support/vault-standin/index.js';
+import { expectKeysReadableAcrossRotation } from './scenarios.js';
 import { capturedLogger, testVaultConfig } from './support.js';
 
 describe('Vault provider: KV v2 secrets', () => {
@@ -24,12 +25,7 @@ describe('Vault provider: KV v2 secrets', () => {
   });
 
   it('reads every key across a rotation: the old kid stays readable next to the new one', async () => {
-    await provider.write('jwt/signing-keys/k1', { kid: 'k1', alg: 'ES256', privateJwk: 'old' });
-    await provider.write('jwt/signing-keys/k2', { kid: 'k2', alg: 'ES256', privateJwk: 'new' });
-    await provider.write('jwt/signing-keys/index', { active: 'k2', published: 'k1,k2' });
-    assert.equal((await provider.read('jwt/signing-keys/k1'))?.privateJwk, 'old');
-    assert.equal((await provider.read('jwt/signing-keys/k2'))?.privateJwk, 'new');
-    assert.equal((await provider.read('jwt/signing-keys/index'))?.active, 'k2');
+    await expectKeysReadableAcrossRotation(provider, 'jwt/signing-keys');
   });
 
   it('answers undefined for a path that holds nothing', async () => {
