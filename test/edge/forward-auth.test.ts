@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MemoryEventBus } from '../../src/store/index.js';
+import { FakeIssuer, TEST_AUDIENCE } from '../support/fake-issuer.js';
+import { refusalCode, startTestEdge, type TestEdge } from './edge-harness.js';
+
+describe('forward-auth at /auth/verify', () => {
+  let issuer: FakeIssuer;
+  let edge: TestEdge;
+  let token: string;
+
+  before(async () => {
+    const bus = new MemoryEventBus();
+    issuer = await FakeIssuer.start({ bus });
+    edge = await startTestEdge({
+      issuer,
+      bus,
+      routes: [
+        { name: 'orders', pathPrefix: '/orders', policy: { audience: TEST_AUDIENCE, scopes: ['read'] }, claimHeaders: { 'X-Auth-Tenant': 'tenant' } },
+        { name: 'orders-write', pathPrefix: '/orders', methods: ['POST', 'DELETE'], policy: { audience: TEST_AUDIENCE, scopes: ['write'] } },
+        { name: 'internal', host: 'internal.example', pathPrefix: '/', policy: { audience: TEST_AUDIENCE, scopes: ['internal'] } },
+        { name: 'health', pathPrefix: '/status', policy: { anonymous: true } },
+      ],
+    });
+    token = await issuer.sign({ scope: 'read', tenant: 'acme' } as Record<string, unknown>);
+  });
+  after(async () => {
+    await edge.close();
+    await issuer.close();
+  });
+
+  const ask = (path: string, headers: Record<string, string>, method = 'GET') =>
+    fetch(`${edge.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...headers } });
+
+  it('answers nginx auth_request (X-Original-URI / X-Original-Method) with identity headers', async () => {
+    const response = await ask('/auth/verify', { 'x-original-uri': '/orders/7?expand=1', 'x-original-method': 'GET' });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-auth-subject'), 'user-1');
+    assert.equal(response.headers.get('x-auth-client-id'), 'client-1');
+    assert.equal(response.headers.get('x-auth-scopes'), 'read');
+    assert.equal(response.headers.get('x-auth-tenant'), 'acme');
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+  });
+
+  it('decides on the original method: a POST needs the write scope', async () => {
+    const response = await ask('/auth/verify', { 'x-original-uri': '/orders/7', 'x-original-method': 'POST' });
+    assert.equal(response.status, 403);
+    assert.equal(await refusalCode(response), 'insufficient_scope');
+    assert.match(response.headers.get('www-authenticate') ?? '', /scope="write"/);
+  });
+
+  it('answers Traefik forwardAuth (X-Forwarded-Method / -Uri / -Host)', async () => {
+    const allowed = await ask('/auth/verify', { 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/orders', 'x-forwarded-host': 'shop.example' });
+    assert.equal(allowed.status, 200);
+    const byHost = await ask('/auth/verify', { 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/orders', 'x-forwarded-host': 'internal.example' });
+    assert.equal(byHost.status, 403, 'the host route requires the internal scope');
+  });
+
+  it('answers Envoy ext_authz over HTTP (original path after the prefix, original method)', async () => {
+    assert.equal((await ask('/auth/verify/orders/7', {})).status, 200);
+    const write = await ask('/auth/verify/orders/7', {}, 'DELETE');
+    assert.equal(write.status, 403);
+    const post = await fetch(`${edge.url}/auth/verify/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{not json at all',
+    });
+    assert.equal(post.status, 403, 'bodies are never parsed, so a broken one is not a 400');
+  });
+
+  it('admits anonymous requests on anonymous routes with empty identity headers', async () => {
+    const response = await fetch(`${edge.url}/auth/verify`, { headers: { 'x-original-uri': '/status', 'x-auth-subject': 'admin' } });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-auth-subject'), '', 'present and empty, so the proxy overwrites a spoofed one');
+  });
+
+  it('refuses requests for unconfigured paths with 403 route_not_configured', async () => {
+    const response = await ask('/auth/verify', { 'x-original-uri': '/admin' });
+    assert.equal(response.status, 403);
+    assert.equal(await refusalCode(response), 'route_not_configured');
+  });
+
+  it('refuses a malformed original URI with 400 request_invalid', async () => {
+    for (const uri of ['orders', '/status/../orders', '/orders/%2e%2e/admin']) {
+      const response = await ask('/auth/verify', { 'x-original-uri': uri });
+      assert.equal(response.status, 400, uri);
+      assert.equal(await refusalCode(response), 'request_invalid');
+    }
+  });
+
+  it('counts every decision by mode, result and reason', async () => {
+    const metrics = await (await fetch(`${edge.url}/metrics`)).text();
+    assert.match(metrics, /edge_decisions_total\{mode="forward_auth",result="allow",reason="ok"[^}]*\} [1-9]/);
+    assert.match(metrics, /edge_decisions_total\{mode="forward_auth",result="deny",reason="insufficient_scope"[^}]*\} [1-9]/);
+    assert.match(metrics, /edge_decision_duration_seconds_count\{[^}]*mode="forward_auth"[^}]*\} [1-9]/);
+    assert.match(metrics, /edge_jwks_age_seconds\{[^}]*\} \d/);
+    assert.match(metrics, /edge_revocation_lag_seconds\{[^}]*\} \d/);
+  });
+});
