@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startDemoUpstream, type DemoUpstream } from '../../src/edge/index.js';
+import { MemoryEventBus } from '../../src/store/index.js';
+import { FakeIssuer, TEST_AUDIENCE } from '../support/fake-issuer.js';
+import { findNginx, startNginx, type NginxServer } from '../support/nginx/nginx-server.js';
+import { startTestEdge, type TestEdge } from './edge-harness.js';
+
+const nginx = findNginx();
+const skip = nginx === undefined ? 'nginx is not installed (Debian package `nginx`: apt-get install -y nginx)' : false;
+
+interface Echo {
+  identity: { subject: string | null; clientId: string | null; scopes: string | null };
+  path: string;
+}
+
+describe('a real nginx using the edge through auth_request', { skip }, () => {
+  let issuer: FakeIssuer;
+  let edge: TestEdge;
+  let demo: DemoUpstream;
+  let proxy: NginxServer;
+
+  before(async () => {
+    const bus = new MemoryEventBus();
+    issuer = await FakeIssuer.start({ bus });
+    demo = await startDemoUpstream();
+    edge = await startTestEdge({
+      issuer,
+      bus,
+      routes: [
+        { name: 'demo', pathPrefix: '/demo', policy: { audience: TEST_AUDIENCE, scopes: ['read'] } },
+        { name: 'public', pathPrefix: '/public', policy: { anonymous: true } },
+      ],
+    });
+    proxy = await startNginx(nginx!, edge.url, demo.url);
+  });
+  after(async () => {
+    await proxy?.close();
+    await edge?.close();
+    await demo?.close();
+    await issuer?.close();
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${proxy.url}${path}`, { headers });
+
+  it('admits a valid token and passes the edge\'s identity, not the client\'s, to the upstream', async () => {
+    const response = await get('/demo/items?page=2', {
+      authorization: `Bearer ${await issuer.sign()}`,
+      'x-auth-subject': 'admin',
+      'x-auth-scopes': 'admin',
+    });
+    assert.equal(response.status, 200);
+    const echo = (await response.json()) as Echo;
+    assert.equal(echo.path, '/demo/items?page=2');
+    assert.deepEqual(echo.identity, { subject: 'user-1', clientId: 'client-1', scopes: 'read write' });
+  });
+
+  it('refuses a missing token with the edge\'s 401 and its challenge', async () => {
+    const response = await get('/demo/items');
+    assert.equal(response.status, 401);
+    assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="auth-edge"');
+  });
+
+  it('refuses an expired token with 401 invalid_token', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const response = await get('/demo/items', { authorization: `Bearer ${await issuer.sign({ iat: now - 900, exp: now - 600 })}` });
+    assert.equal(response.status, 401);
+    assert.match(response.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+  });
+
+  it('refuses a forged token with 401', async () => {
+    const [header, , signature] = (await issuer.sign()).split('.');
+    const forged = `${header}.${Buffer.from(JSON.stringify(issuer.claims({ sub: 'admin' }))).toString('base64url')}.${signature}`;
+    assert.equal((await get('/demo/items', { authorization: `Bearer ${forged}` })).status, 401);
+  });
+
+  it('refuses a token without the required scope with the edge\'s 403', async () => {
+    const response = await get('/demo/items', { authorization: `Bearer ${await issuer.sign({ scope: 'write' })}` });
+    assert.equal(response.status, 403);
+  });
+
+  it('lets anonymous requests through to anonymous routes with no identity, even a spoofed one', async () => {
+    const response = await get('/public/info', { 'x-auth-subject': 'admin', 'x-auth-client-id': 'root' });
+    assert.equal(response.status, 200);
+    const echo = (await response.json()) as Echo;
+    assert.deepEqual(echo.identity, { subject: null, clientId: null, scopes: null });
+  });
+});
