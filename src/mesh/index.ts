@@ -17,7 +17,7 @@ export {
 } from './certificate-material.js';
 export { CertificateSource, type CertificateSourceOptions, type ReloadOutcome } from './certificate-source.js';
 export { monitorCertificateExpiry, certificateReadiness, expiryState, daysLeft, type ExpiryState } from './certificate-expiry.js';
-export { internalServerTlsOptions, reloadServerCertificates } from './server-tls.js';
+export { meshServerTlsOptions, reloadServerCertificates, type ClientCertificatePolicy } from './server-tls.js';
 export { clientTlsOptions, createMeshAgent, type MeshClientOptions } from './client-tls.js';
 export {
   installCallerIdentity,

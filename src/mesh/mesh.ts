@@ -22,7 +22,7 @@ import { CertificateSource } from './certificate-source.js';
 import { createMeshAgent, type MeshClientOptions } from './client-tls.js';
 import { serviceIdentity, type ServiceIdentity } from './identity.js';
 import { identityGuard } from './require-identity.js';
-import { internalServerTlsOptions, reloadServerCertificates } from './server-tls.js';
+import { meshServerTlsOptions, reloadServerCertificates, type ClientCertificatePolicy } from './server-tls.js';
 
 export interface MeshOptions {
   config: MeshConfig;
@@ -40,9 +40,13 @@ export interface Mesh {
   readonly allow: Readonly<Record<InternalEndpoint, IdentityAllowlist>>;
   /** Our certificate, key and CA bundle, kept current (native mode only). */
   readonly certificates: CertificateSource | undefined;
-  /** `https` for the internal listener's `createHttpApp`: mTLS in native mode; null (plain HTTP) otherwise. */
-  readonly internalServerOptions: ServerOptions | null;
-  /** Adds `request.callerIdentity` to every request of `app` and, in native mode, serves reloaded certificates. */
+  /**
+   * `https` for `createHttpApp`: in native mode our certificate, with client certificates `required`
+   * (internal listeners) or `optional` (listeners that also serve callers without one); null
+   * (plain HTTP) in the other modes.
+   */
+  serverOptions(clientCertificate: ClientCertificatePolicy): ServerOptions | null;
+  /** Adds `request.callerIdentity` to every request of `app` and, on a TLS app in native mode, serves reloaded certificates. */
   install(app: FastifyInstance): void;
   /** A preHandler admitting only callers on `allowlist` (401 `identity_required`, 403 `identity_not_allowed`). */
   requireIdentity(allowlist: IdentityAllowlist): preHandlerAsyncHookHandler;
@@ -94,13 +98,15 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
     mode,
     allow,
     certificates,
-    internalServerOptions: certificates ? internalServerTlsOptions(certificates.current) : null,
+    serverOptions: (clientCertificate) => (certificates ? meshServerTlsOptions(certificates.current, clientCertificate) : null),
     install(app) {
       installCallerIdentity(app, mode);
       if (certificates) {
         const server = app.server as unknown as Partial<TlsServer>;
         if (typeof server.setSecureContext !== 'function') {
-          throw new Error('mesh: MESH=native needs the internal listener created with https: mesh.internalServerOptions');
+          // Fails closed (no caller ever has an identity here), but is surely a wiring mistake.
+          logger.warn('mesh: MESH=native but this listener is plain HTTP (create it with https: mesh.serverOptions(...)); its callers have no identity');
+          return;
         }
         const unsubscribe = reloadServerCertificates(server as TlsServer, certificates);
         app.addHook('onClose', async () => unsubscribe());

@@ -3,16 +3,22 @@ import type { Server as TlsServer } from 'node:tls';
 import type { CertificateMaterial } from './certificate-material.js';
 import type { CertificateSource } from './certificate-source.js';
 
+/** Whether a listener refuses callers without a valid client certificate, or serves them without an identity. */
+export type ClientCertificatePolicy = 'required' | 'optional';
+
 /**
- * TLS options for an internal listener: a client certificate issued by our CA bundle is required,
- * so a caller without one, or with one from another CA, is refused in the handshake itself,
- * before any HTTP is parsed.
+ * TLS options for a listener presenting our certificate.
+ * - `required` (internal listeners): a caller without a client certificate issued by our CA bundle
+ *   is refused in the handshake itself, before any HTTP is parsed.
+ * - `optional` (a listener that also serves callers outside the mesh, such as the token endpoint
+ *   that identity-bound clients use): the handshake completes either way, and only a certificate
+ *   that verified against the CA bundle yields a caller identity (see `identityOfTlsPeer`).
  */
-export function internalServerTlsOptions(material: CertificateMaterial): ServerOptions {
+export function meshServerTlsOptions(material: CertificateMaterial, clientCertificate: ClientCertificatePolicy): ServerOptions {
   return {
     ...secureContextOptions(material),
     requestCert: true,
-    rejectUnauthorized: true,
+    rejectUnauthorized: clientCertificate === 'required',
     minVersion: 'TLSv1.2',
   };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpProblem, Registry, counter } from '../../src/platform/index.js';
-import { IdentityAllowlist, identityGuard, type ServiceIdentity } from '../../src/mesh/index.js';
+import { IdentityAllowlist, callerMatchesBinding, callerSpiffeId, identityGuard, type ServiceIdentity } from '../../src/mesh/index.js';
 import { identity } from './support.js';
 
 function fakeRequest(remoteAddress: string, callerIdentity: ServiceIdentity | null = null): FastifyRequest {
@@ -40,5 +40,23 @@ describe('identity guard', () => {
       assert.equal(await outcome(guard, fakeRequest('127.0.0.1', identity('authctl'))), '403 identity_not_allowed');
       assert.equal(await outcome(guard, fakeRequest('127.0.0.1', identity('auth-edge-service'))), 'admitted');
     }
+  });
+});
+
+describe('identity-bound clients', () => {
+  const edge = identity('auth-edge-service');
+
+  it('matches a binding written in either form against the caller', () => {
+    const request = fakeRequest('10.0.0.7', edge);
+    assert.ok(callerMatchesBinding(request, edge.spiffeId));
+    assert.ok(callerMatchesBinding(request, 'auth-edge-service.auth-platform.serviceaccount.identity.linkerd.cluster.local'));
+    assert.equal(callerSpiffeId(request), edge.spiffeId);
+  });
+
+  it('refuses another workload, a caller without identity, and a malformed binding', () => {
+    assert.ok(!callerMatchesBinding(fakeRequest('10.0.0.7', identity('authctl')), edge.spiffeId));
+    assert.ok(!callerMatchesBinding(fakeRequest('127.0.0.1'), edge.spiffeId));
+    assert.ok(!callerMatchesBinding(fakeRequest('10.0.0.7', edge), `${edge.spiffeId}/`));
+    assert.ok(!callerMatchesBinding(fakeRequest('10.0.0.7', edge), edge.spiffeId.toUpperCase()));
   });
 });

@@ -79,3 +79,38 @@ describe('native mTLS on an internal listener', () => {
     assert.equal(report.dependencies.mesh_certificate?.spiffeId, identity('token-service').spiffeId);
   });
 });
+
+describe('native TLS with optional client certificates (a listener that also serves callers outside the mesh)', () => {
+  let pki: Pki;
+  let service: InternalService;
+  before(async () => {
+    pki = await createPki();
+    await pki.issue('token-service');
+    service = await startInternalService({ MESH: 'native', MESH_CERT_DIR: pki.dir }, 'token-service', 'optional');
+  });
+  after(async () => {
+    await service.close();
+    await pki.close();
+  });
+
+  it('serves a caller without a certificate, with no identity, and still guards internal endpoints', async () => {
+    const tls = await tlsOf({ ca: `${pki.dir}/ca.crt` });
+    assert.equal((await httpsGet(service.port, '/whoami', tls)).body.caller, null);
+    const guarded = await httpsGet(service.port, '/introspect', tls);
+    assert.equal(guarded.status, 401);
+    assert.equal(guarded.body.code, 'identity_required');
+  });
+
+  it('gives no identity for a certificate from another CA, whatever SPIFFE ID it claims', async () => {
+    const forged = await pki.issue('auth-edge-service', { name: 'forged-edge', ca: await createDevelopmentCa({ name: 'someone else' }) });
+    const result = await httpsGet(service.port, '/whoami', await tlsOf(forged));
+    assert.equal(result.status, 200);
+    assert.equal(result.body.caller, null);
+    assert.equal((await httpsGet(service.port, '/introspect', await tlsOf(forged))).status, 401);
+  });
+
+  it('identifies a caller with a valid certificate', async () => {
+    const edge = await pki.issue('auth-edge-service');
+    assert.equal((await httpsGet(service.port, '/whoami', await tlsOf(edge))).body.caller, identity('auth-edge-service').spiffeId);
+  });
+});

@@ -6,7 +6,7 @@ import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { EnvReader, Readiness, createHttpApp, createLogger, createServiceMetrics, type Env, type Logger, type MeshConfig, type ServiceMetrics } from '../../src/platform/index.js';
 import { readMeshConfig } from '../../src/platform/config/mesh.js';
-import { createMesh, serviceIdentity, type Mesh, type ServiceIdentity } from '../../src/mesh/index.js';
+import { createMesh, serviceIdentity, type ClientCertificatePolicy, type Mesh, type ServiceIdentity } from '../../src/mesh/index.js';
 import { createDevelopmentCa, issueServiceCertificate, type DevelopmentCa, type Validity } from '../../src/mesh/development-ca.js';
 
 export const TRUST_DOMAIN = 'cluster.local';
@@ -80,12 +80,12 @@ export interface InternalService {
  * An internal listener mounted the way token-service mounts it: `/whoami` reports the caller
  * identity, `/introspect` is guarded by the introspect allowlist.
  */
-export async function startInternalService(env: Env, serviceAccount = 'token-service'): Promise<InternalService> {
+export async function startInternalService(env: Env, serviceAccount = 'token-service', clientCertificate: ClientCertificatePolicy = 'required'): Promise<InternalService> {
   const { logger, lines } = captureLogs();
   const metrics = createServiceMetrics('mesh-test', { defaultMetrics: false });
   const readiness = new Readiness();
   const mesh = await createMesh({ config: meshConfig(env), serviceAccount, logger, metrics, readiness });
-  const app = createHttpApp({ logger, metrics, readiness, https: mesh.internalServerOptions });
+  const app = createHttpApp({ logger, metrics, readiness, https: mesh.serverOptions(clientCertificate) });
   mesh.install(app);
   app.get('/whoami', async (request) => ({
     caller: request.callerIdentity?.spiffeId ?? null,
