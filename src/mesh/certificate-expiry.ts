@@ -42,7 +42,6 @@ export function monitorCertificateExpiry(options: CertificateExpiryOptions): { c
   const evaluate = (material: CertificateMaterial) => {
     const now = Date.now();
     const state = expiryState(material.notAfter, warningMs, now);
-    expiry.reset();
     expiry.set({ file: material.files.cert }, Math.floor(material.notAfter.getTime() / 1000));
     const serial = material.certificate.serialNumber;
     if (state !== 'valid' && (logged?.serial !== serial || logged.state !== state)) {
