@@ -28,7 +28,10 @@ export interface KeyRingOptions {
 export interface RotationOptions {
   /** Overrides the publish lead; 0 signs with the new key at once. */
   publishLeadMs?: number;
-  /** Retire every other key now (a compromised key), instead of after the retention period. */
+  /**
+   * Retire every other key now (a compromised key), instead of after the retention period. The
+   * new key then signs at once: with the others gone there is nothing to sign during a lead.
+   */
   retireOthersNow?: boolean;
 }
 
@@ -116,7 +119,7 @@ export class KeyRing {
   async rotate(options: RotationOptions = {}): Promise<{ kid: string; activatesAt: Date; retired: string[] }> {
     const { db, repo, secrets, alg } = this.options;
     const now = this.options.now();
-    const lead = options.publishLeadMs ?? this.options.publishLeadMs;
+    const lead = options.retireOthersNow === true ? 0 : (options.publishLeadMs ?? this.options.publishLeadMs);
     const key = generateSigningKey(alg);
     const activatesAt = new Date(now + lead);
     // The private half is stored first: a key whose metadata exists must always be loadable.
