@@ -1,5 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from '../support/vault-standin/listen.js';
 
 /**
  * A TCP proxy in front of a real Vault, so the live suite can make it unreachable in both
@@ -70,13 +70,6 @@ export class TcpFaultProxy {
   }
 
   private async listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenLocal(this.server, port);
   }
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { authRoutes, type StandinAuthOptions } from './auth-routes.js';
+import { listenLocal } from './listen.js';
 import { PostgresRoles } from './postgres-roles.js';
 import { secretsRoutes } from './secrets-routes.js';
 import { StandinState, type DatabaseRole } from './state.js';
@@ -135,14 +136,7 @@ export class VaultStandin {
   // ---- plumbing -------------------------------------------------------------------------
 
   private async listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenLocal(this.server, port);
   }
 
   private dropConnections(): void {
