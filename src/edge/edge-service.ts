@@ -79,7 +79,6 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
     refreshIntervalMs: config.jwksRefreshIntervalMs,
     maxStaleMs: config.jwksMaxStaleMs,
     kidMissMinIntervalMs: config.kidMissMinIntervalMs,
-    onKeysRemoved: (kids) => verifiedTokens.forgetKeys(kids),
   });
   const revocations = new RevocationSet();
   const revocationSync = new RevocationSync({

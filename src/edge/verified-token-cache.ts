@@ -20,12 +20,6 @@ export class VerifiedTokenCache {
     this.entries.set(token, verified);
   }
 
-  /** Keys left the JWKS: tokens they signed must be verified again (and will then fail). */
-  forgetKeys(kids: readonly string[]): void {
-    const gone = new Set(kids);
-    for (const [token, verified] of this.entries) if (gone.has(verified.kid)) this.entries.delete(token);
-  }
-
   /** Drops entries that expired; called on a timer so expired tokens do not hold memory. */
   purgeExpired(nowSeconds: number, skewSeconds: number): void {
     for (const [token, verified] of this.entries) {

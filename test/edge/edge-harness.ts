@@ -25,6 +25,7 @@ export interface TestEdgeOptions {
   env?: Record<string, string>;
   bus?: EventBus;
   rateLimiter?: RateLimiter;
+  now?: () => number;
 }
 
 /** Starts an edge on an ephemeral port against the given issuer, with test-friendly intervals. */
@@ -49,6 +50,7 @@ export async function startTestEdge(options: TestEdgeOptions): Promise<TestEdge>
     rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(),
     routes: options.routes ?? [API_ROUTE],
     adminToken: options.issuer.adminToken,
+    ...(options.now ? { now: options.now } : {}),
   });
   const url = await service.start();
   return { url, service, logs, close: () => service.close() };

@@ -36,6 +36,10 @@ export interface SignOptions {
 export class FakeIssuer {
   readonly adminToken = `admin-${randomUUID()}-${randomUUID()}`;
   readonly keys: IssuerKey[] = [];
+  /** Published beside the signing keys as they are: for keys the edge must refuse to trust. */
+  readonly extraJwks: Array<Record<string, unknown>> = [];
+  /** How often the JWKS was fetched. */
+  jwksRequests = 0;
   private readonly events: RevocationEvent[] = [];
   private server: Server | undefined;
   private port = 0;
@@ -120,7 +124,10 @@ export class FakeIssuer {
         response.writeHead(status, { 'content-type': 'application/json' });
         response.end(JSON.stringify(body));
       };
-      if (url.pathname === '/.well-known/jwks.json') return send(200, { keys: this.keys.map((k) => k.publicJwk) });
+      if (url.pathname === '/.well-known/jwks.json') {
+        this.jwksRequests += 1;
+        return send(200, { keys: [...this.keys.map((k) => k.publicJwk), ...this.extraJwks] });
+      }
       if (url.pathname === '/.well-known/oauth-authorization-server') {
         return send(200, { issuer: this.issuer, jwks_uri: `${this.issuer}/.well-known/jwks.json` });
       }

@@ -11,8 +11,6 @@ export interface JwksCacheOptions {
   refreshIntervalMs: number;
   maxStaleMs: number;
   kidMissMinIntervalMs: number;
-  /** Called with the kids that left the set, so caches built on them can drop their entries. */
-  onKeysRemoved?: (kids: string[]) => void;
 }
 
 /** What a kid miss resolves to after (at most) one refresh. */
@@ -100,13 +98,11 @@ export class JwksCache {
     try {
       const document = await this.options.client.fetchJwks();
       const keys = await this.importSet(document);
-      const removed = [...this.keys.keys()].filter((kid) => !keys.has(kid));
       this.keys = keys;
       this.loadedAt = this.options.now();
       if (this.lastAttemptFailed) this.options.logger.info({ keys: keys.size }, 'jwks: refresh restored');
       this.lastAttemptFailed = false;
       this.lastError = undefined;
-      if (removed.length > 0) this.options.onKeysRemoved?.(removed);
       return true;
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : 'unknown error';

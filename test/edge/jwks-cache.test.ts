@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { exportJWK, generateKeyPair, generateSecret } from 'jose';
+import { MemoryEventBus } from '../../src/store/index.js';
+import { KEY_CHANNEL } from '../../src/tokens/index.js';
+import { FakeIssuer, generateIssuerKey } from '../support/fake-issuer.js';
+import { eventually, refusalCode, startTestEdge, verify } from './edge-harness.js';
+
+describe('JWKS cache', () => {
+  it('refreshes for an unknown kid at most once per EDGE_KID_MISS_MIN_INTERVAL', async () => {
+    const issuer = await FakeIssuer.start();
+    const edge = await startTestEdge({ issuer, env: { EDGE_KID_MISS_MIN_INTERVAL: '1h' } });
+    try {
+      const fetchesAtStart = issuer.jwksRequests;
+      for (let i = 0; i < 20; i++) {
+        const response = await verify(edge, await issuer.sign({}, { key: await generateIssuerKey('ES256', `random-${i}`) }));
+        assert.equal(await refusalCode(response), 'token_key_unknown');
+      }
+      assert.ok(issuer.jwksRequests - fetchesAtStart <= 1, `${issuer.jwksRequests - fetchesAtStart} refreshes for 20 misses`);
+    } finally {
+      await edge.close();
+      await issuer.close();
+    }
+  });
+
+  it('refreshes when token-service announces a published key on the bus', async () => {
+    const bus = new MemoryEventBus();
+    const issuer = await FakeIssuer.start({ bus });
+    const edge = await startTestEdge({ issuer, bus, env: { EDGE_KID_MISS_MIN_INTERVAL: '1h' } });
+    try {
+      const fetchesAtStart = issuer.jwksRequests;
+      const next = await issuer.addKey();
+      await bus.publish(KEY_CHANNEL, { type: 'published', kid: next.kid });
+      assert.ok(await eventually(async () => issuer.jwksRequests > fetchesAtStart, 2000));
+      assert.equal((await verify(edge, await issuer.sign({}, { key: next }))).status, 200);
+    } finally {
+      await edge.close();
+      await issuer.close();
+    }
+  });
+
+  it('serves cached keys only up to EDGE_JWKS_MAX_STALE while token-service is down', async () => {
+    let offset = 0;
+    const now = () => Date.now() + offset;
+    const issuer = await FakeIssuer.start();
+    const edge = await startTestEdge({ issuer, now, env: { EDGE_JWKS_MAX_STALE: '1m', EDGE_BREAKER_RESET: '10ms' } });
+    try {
+      const token = await issuer.sign();
+      await issuer.stop();
+      assert.equal((await verify(edge, token)).status, 200);
+      offset = 2 * 60_000;
+      const refused = await verify(edge, token);
+      assert.equal(refused.status, 503);
+      assert.equal(await refusalCode(refused), 'key_set_unavailable');
+      const ready = await fetch(`${edge.url}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.equal(((await ready.json()) as { dependencies: { jwks: { detail: string } } }).dependencies.jwks.detail, 'key set too stale');
+    } finally {
+      await edge.close();
+      await issuer.close();
+    }
+  });
+
+  it('never trusts symmetric keys, private keys, encryption keys or duplicated kids from the JWKS', async () => {
+    const issuer = await FakeIssuer.start();
+    const secret = await exportJWK(await generateSecret('HS256', { extractable: true }));
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const duplicate = await generateIssuerKey('ES256', 'twice');
+    const duplicate2 = await generateIssuerKey('ES256', 'twice');
+    const encryption = await generateIssuerKey('ES256', 'enc');
+    issuer.extraJwks.push(
+      { ...secret, kid: 'hmac', alg: 'HS256' },
+      { ...(await exportJWK(privateKey)), kid: 'private', alg: 'ES256' },
+      { ...encryption.publicJwk, use: 'enc' },
+      duplicate.publicJwk,
+      duplicate2.publicJwk,
+    );
+    const edge = await startTestEdge({ issuer, env: { EDGE_KID_MISS_MIN_INTERVAL: '1h' } });
+    try {
+      const hmacToken = await issuer.sign({}, { key: { ...duplicate, kid: 'hmac' } });
+      assert.equal(await refusalCode(await verify(edge, hmacToken)), 'token_key_unknown');
+      assert.equal(await refusalCode(await verify(edge, await issuer.sign({}, { key: encryption }))), 'token_key_unknown');
+      assert.equal(await refusalCode(await verify(edge, await issuer.sign({}, { key: duplicate }))), 'token_key_unknown');
+      const skipped = edge.logs.filter((line) => line.includes('jwks: key skipped') || line.includes('jwks: duplicate kid'));
+      assert.equal(skipped.length, 4);
+      assert.ok(!edge.logs.join('').includes(String((await exportJWK(privateKey)).d)), 'private key material is never logged');
+    } finally {
+      await edge.close();
+      await issuer.close();
+    }
+  });
+});
