@@ -80,7 +80,7 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
   let expiry: { close(): void } | undefined;
   let handshakeFailures: Counter<'reason'> | undefined;
   if (mode === 'native') {
-    handshakeFailures = counter(metrics.registry, 'mesh_tls_handshake_failures_total', 'Inbound TLS handshakes that failed on internal listeners, by OpenSSL reason', ['reason']);
+    handshakeFailures = counter(metrics.registry, 'mesh_tls_handshake_failures_total', 'Inbound TLS handshakes refused on mesh TLS listeners, by verification or OpenSSL reason', ['reason']);
     const reloads = counter(metrics.registry, 'mesh_certificate_reloads_total', 'Certificate file changes, by outcome (reloaded or rejected)', ['outcome']);
     certificates = await CertificateSource.open(certificateFiles(config, options.serviceAccount), {
       logger,

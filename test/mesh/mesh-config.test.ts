@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { CertificateMaterialError } from '../../src/mesh/index.js';
 import { ConfigError } from '../../src/platform/index.js';
-import { meshConfig } from './support.js';
+import { createPki, meshConfig, startInternalService } from './support.js';
 
 describe('MESH_* configuration', () => {
   it('defaults to no mesh, with allowlists for the edge and authctl in the configured trust domain', () => {
@@ -39,5 +42,31 @@ describe('MESH_* configuration', () => {
     })();
     assert.ok(error instanceof ConfigError);
     assert.deepEqual(error.problems.map((p) => p.variable).sort(), ['MESH', 'MESH_ALLOW_INTROSPECT', 'MESH_CERT_EXPIRY_WARNING', 'MESH_TRUST_DOMAIN']);
+  });
+});
+
+describe('MESH=native at start', () => {
+  it('fails naming the file when a certificate file is missing or does not match', async () => {
+    const pki = await createPki();
+    try {
+      await assert.rejects(startInternalService({ MESH: 'native', MESH_CERT_DIR: pki.dir }), (error: Error) => {
+        assert.ok(error instanceof CertificateMaterialError);
+        assert.equal(error.file, join(pki.dir, 'token-service.crt'));
+        assert.match(error.message, /cannot be read \(ENOENT\)/);
+        return true;
+      });
+      const edge = await pki.issue('auth-edge-service');
+      await pki.issue('token-service');
+      await copyFile(edge.key, join(pki.dir, 'token-service.key'));
+      await assert.rejects(startInternalService({ MESH: 'native', MESH_CERT_DIR: pki.dir }), (error: Error) => {
+        assert.ok(error instanceof CertificateMaterialError);
+        assert.equal(error.file, join(pki.dir, 'token-service.key'));
+        assert.match(error.message, /does not match the certificate/);
+        assert.doesNotMatch(error.message, /PRIVATE KEY/);
+        return true;
+      });
+    } finally {
+      await pki.close();
+    }
   });
 });
