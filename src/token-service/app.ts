@@ -6,6 +6,7 @@ import { adminRoutes } from './routes/admin/index.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { internalRoutes } from './routes/internal.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { rejectUnstorableText } from './unstorable-text.js';
 
 /** The token-service's HTTP surface; reads as its table of contents. */
 export async function buildTokenServiceApp(ctx: TokenServiceContext): Promise<FastifyInstance> {
@@ -23,6 +24,7 @@ export async function buildTokenServiceApp(ctx: TokenServiceContext): Promise<Fa
       components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer', description: 'the admin token (AUTH_ADMIN_TOKEN or AUTH_DATA_DIR/admin-token)' } } },
     },
   });
+  app.addHook('preValidation', rejectUnstorableText);
   await app.register(async (scope) => discoveryRoutes(scope, ctx));
   await app.register(async (scope) => oauthRoutes(scope, ctx));
   await app.register(async (scope) => internalRoutes(scope, ctx));
