@@ -65,7 +65,7 @@ export async function internalRoutes(app: FastifyInstance, ctx: TokenServiceCont
       querystring: {
         type: 'object',
         additionalProperties: false,
-        properties: { since: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 10000 } },
+        properties: { since: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, limit: { type: 'integer', minimum: 1, maximum: 10000 } },
       },
       response: {
         200: {

@@ -10,7 +10,7 @@ export async function adminAuditRoutes(app: FastifyInstance, ctx: TokenServiceCo
       tags: ['admin'], security: [{ admin: [] }],
       querystring: {
         type: 'object', additionalProperties: false,
-        properties: { after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000 }, event: { type: 'string', maxLength: 64 } },
+        properties: { after: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, limit: { type: 'integer', minimum: 1, maximum: 1000 }, event: { type: 'string', maxLength: 64 } },
       },
       response: { 200: { type: 'object', properties: { entries: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, ...problems },
     },
