@@ -25,6 +25,16 @@ export async function oauthRoutes(app: FastifyInstance, ctx: TokenServiceContext
     return oauthErrorHandler(error, request, reply);
   });
 
+  // RFC 6749 §3.2: POST only. Another method gets a 405 with an OAuth error body, not a routing 404.
+  for (const url of ['/oauth2/token', '/oauth2/introspect', '/oauth2/revoke']) {
+    app.route({
+      method: ['GET', 'PUT', 'PATCH', 'DELETE'], url, schema: { hide: true },
+      handler: async () => {
+        throw new OAuthError('invalid_request', `${url} accepts POST only`, 405, { allow: 'POST' });
+      },
+    });
+  }
+
   app.post('/oauth2/token', {
     schema: {
       summary: 'Token endpoint (RFC 6749 §3.2): client_credentials and refresh_token grants',
