@@ -20,6 +20,8 @@ export interface StoreOptions {
   schema?: string;
   /** Where PGlite keeps its files; undefined keeps it in memory. */
   dataDir?: string | undefined;
+  /** A PGlite dump to start from instead of an empty database. */
+  pgliteTemplate?: Blob;
   /** Dynamic credentials for PostgreSQL, replacing the URL's. */
   credentials?: { user: string; password: string };
   redisUrl?: string | undefined;
@@ -48,7 +50,7 @@ export async function openDb(options: StoreOptions): Promise<Db> {
       ...(options.credentials ? { credentials: options.credentials } : {}),
     });
   }
-  return PgliteDb.open(options.dataDir === undefined ? undefined : join(options.dataDir, 'pglite'));
+  return PgliteDb.open(options.dataDir === undefined ? undefined : join(options.dataDir, 'pglite'), options.pgliteTemplate);
 }
 
 /** Opens the database (migrated), the repositories and the cache/event adapters. */
