@@ -2,26 +2,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CompactSign, SignJWT, base64url } from 'jose';
 import { createHmac } from 'node:crypto';
-import { MemoryEventBus } from '../../src/store/index.js';
-import { FakeIssuer, generateIssuerKey, TEST_AUDIENCE } from '../support/fake-issuer.js';
-import { refusalCode, startTestEdge, verify, type TestEdge } from './edge-harness.js';
+import { generateIssuerKey, TEST_AUDIENCE, type FakeIssuer } from '../support/fake-issuer.js';
+import { refusalCode, startEdgeWithIssuer, verify, type EdgeWithIssuer, type TestEdge } from './edge-harness.js';
 
 const encode = (value: unknown) => base64url.encode(JSON.stringify(value));
 
 describe('attack suite: every forged or unacceptable token is refused with its own code', () => {
+  let setup: EdgeWithIssuer;
   let issuer: FakeIssuer;
   let edge: TestEdge;
 
   before(async () => {
-    // One in-process bus, as on the embedded default: revocations apply as they are published.
-    const bus = new MemoryEventBus();
-    issuer = await FakeIssuer.start({ bus });
-    edge = await startTestEdge({ issuer, bus });
+    setup = await startEdgeWithIssuer();
+    ({ issuer, edge } = setup);
   });
-  after(async () => {
-    await edge.close();
-    await issuer.close();
-  });
+  after(() => setup.close());
 
   async function expectRefused(token: string, status: number, code: string) {
     const response = await verify(edge, token);

@@ -2,32 +2,26 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { base64url } from 'jose';
-import { MemoryEventBus } from '../../src/store/index.js';
-import { FakeIssuer, TEST_AUDIENCE } from '../support/fake-issuer.js';
-import { refusalCode, startTestEdge, verify, type TestEdge } from './edge-harness.js';
+import { TEST_AUDIENCE, type FakeIssuer } from '../support/fake-issuer.js';
+import { refusalCode, startEdgeWithIssuer, verify, type EdgeWithIssuer, type TestEdge } from './edge-harness.js';
 
 const printable = (max: number) => fc.stringMatching(new RegExp(`^[\\x20-\\x7e]{0,${max}}$`));
 
 describe('bad input gets a documented 4xx, never a 500', () => {
+  let setup: EdgeWithIssuer;
   let issuer: FakeIssuer;
   let edge: TestEdge;
 
   before(async () => {
-    const bus = new MemoryEventBus();
-    issuer = await FakeIssuer.start({ bus });
-    edge = await startTestEdge({
-      issuer,
-      bus,
+    setup = await startEdgeWithIssuer({
       routes: [
         { name: 'api', pathPrefix: '/api', policy: { audience: TEST_AUDIENCE }, claimHeaders: { 'X-Auth-Display-Name': 'name' } },
         { name: 'proxied', pathPrefix: '/p', upstream: 'http://127.0.0.1:1', policy: { audience: TEST_AUDIENCE } },
       ],
     });
+    ({ issuer, edge } = setup);
   });
-  after(async () => {
-    await edge.close();
-    await issuer.close();
-  });
+  after(() => setup.close());
 
   it('answers any Authorization header and original request with a non-5xx status and a code', async () => {
     await fc.assert(

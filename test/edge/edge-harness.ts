@@ -1,7 +1,7 @@
 import { EnvReader, readEdgeConfig, type EdgeConfig } from '../../src/platform/index.js';
 import { MemoryEventBus, MemoryRateLimiter, type EventBus, type RateLimiter } from '../../src/store/index.js';
 import { createEdgeService, type EdgeService, type RouteSpec } from '../../src/edge/index.js';
-import { TEST_AUDIENCE, type FakeIssuer } from '../support/fake-issuer.js';
+import { FakeIssuer, TEST_AUDIENCE } from '../support/fake-issuer.js';
 import { capturingLogger } from '../support/log-capture.js';
 
 export interface TestEdge {
@@ -84,5 +84,44 @@ export async function eventually(condition: () => Promise<boolean>, timeoutMs: n
     if (await condition()) return true;
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export interface EdgeWithIssuer {
+  issuer: FakeIssuer;
+  edge: TestEdge;
+  /** The in-process bus both share, as on the embedded default. */
+  bus: MemoryEventBus;
+  close(): Promise<void>;
+}
+
+/** A fake issuer and an edge sharing one in-process bus: revocations apply as they are published. */
+export async function startEdgeWithIssuer(options: Omit<TestEdgeOptions, 'issuer' | 'bus'> = {}): Promise<EdgeWithIssuer> {
+  const bus = new MemoryEventBus();
+  const issuer = await FakeIssuer.start({ bus });
+  try {
+    const edge = await startTestEdge({ ...options, issuer, bus });
+    return {
+      issuer,
+      edge,
+      bus,
+      async close() {
+        await edge.close();
+        await issuer.close();
+      },
+    };
+  } catch (error) {
+    await issuer.close();
+    throw error;
+  }
+}
+
+/** Runs `test` against a fresh issuer and edge, closing both whatever happens. */
+export async function withEdge(options: Omit<TestEdgeOptions, 'issuer' | 'bus'>, test: (setup: EdgeWithIssuer) => Promise<void>): Promise<void> {
+  const setup = await startEdgeWithIssuer(options);
+  try {
+    await test(setup);
+  } finally {
+    await setup.close();
   }
 }

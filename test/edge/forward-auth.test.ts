@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MemoryEventBus } from '../../src/store/index.js';
-import { FakeIssuer, TEST_AUDIENCE } from '../support/fake-issuer.js';
-import { refusalCode, startTestEdge, type TestEdge } from './edge-harness.js';
+import { TEST_AUDIENCE } from '../support/fake-issuer.js';
+import { refusalCode, startEdgeWithIssuer, type EdgeWithIssuer, type TestEdge } from './edge-harness.js';
 
 describe('forward-auth at /auth/verify', () => {
-  let issuer: FakeIssuer;
+  let setup: EdgeWithIssuer;
   let edge: TestEdge;
   let token: string;
 
   before(async () => {
-    const bus = new MemoryEventBus();
-    issuer = await FakeIssuer.start({ bus });
-    edge = await startTestEdge({
-      issuer,
-      bus,
+    setup = await startEdgeWithIssuer({
       routes: [
         { name: 'orders', pathPrefix: '/orders', policy: { audience: TEST_AUDIENCE, scopes: ['read'] }, claimHeaders: { 'X-Auth-Tenant': 'tenant' } },
         { name: 'orders-write', pathPrefix: '/orders', methods: ['POST', 'DELETE'], policy: { audience: TEST_AUDIENCE, scopes: ['write'] } },
@@ -22,12 +17,10 @@ describe('forward-auth at /auth/verify', () => {
         { name: 'health', pathPrefix: '/status', policy: { anonymous: true } },
       ],
     });
-    token = await issuer.sign({ scope: 'read', tenant: 'acme' } as Record<string, unknown>);
+    edge = setup.edge;
+    token = await setup.issuer.sign({ scope: 'read', tenant: 'acme' } as Record<string, unknown>);
   });
-  after(async () => {
-    await edge.close();
-    await issuer.close();
-  });
+  after(() => setup.close());
 
   const ask = (path: string, headers: Record<string, string>, method = 'GET') =>
     fetch(`${edge.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...headers } });

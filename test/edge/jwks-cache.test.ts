@@ -1,50 +1,36 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, generateSecret } from 'jose';
-import { MemoryEventBus } from '../../src/store/index.js';
 import { KEY_CHANNEL } from '../../src/tokens/index.js';
 import { FakeIssuer, generateIssuerKey } from '../support/fake-issuer.js';
-import { eventually, refusalCode, startTestEdge, verify } from './edge-harness.js';
+import { eventually, refusalCode, startTestEdge, verify, withEdge } from './edge-harness.js';
 
 describe('JWKS cache', () => {
   it('refreshes for an unknown kid at most once per EDGE_KID_MISS_MIN_INTERVAL', async () => {
-    const issuer = await FakeIssuer.start();
-    const edge = await startTestEdge({ issuer, env: { EDGE_KID_MISS_MIN_INTERVAL: '1h' } });
-    try {
+    await withEdge({ env: { EDGE_KID_MISS_MIN_INTERVAL: '1h' } }, async ({ issuer, edge }) => {
       const fetchesAtStart = issuer.jwksRequests;
       for (let i = 0; i < 20; i++) {
         const response = await verify(edge, await issuer.sign({}, { key: await generateIssuerKey('ES256', `random-${i}`) }));
         assert.equal(await refusalCode(response), 'token_key_unknown');
       }
       assert.ok(issuer.jwksRequests - fetchesAtStart <= 1, `${issuer.jwksRequests - fetchesAtStart} refreshes for 20 misses`);
-    } finally {
-      await edge.close();
-      await issuer.close();
-    }
+    });
   });
 
   it('refreshes when token-service announces a published key on the bus', async () => {
-    const bus = new MemoryEventBus();
-    const issuer = await FakeIssuer.start({ bus });
-    const edge = await startTestEdge({ issuer, bus, env: { EDGE_KID_MISS_MIN_INTERVAL: '1h' } });
-    try {
+    await withEdge({ env: { EDGE_KID_MISS_MIN_INTERVAL: '1h' } }, async ({ issuer, edge, bus }) => {
       const fetchesAtStart = issuer.jwksRequests;
       const next = await issuer.addKey();
       await bus.publish(KEY_CHANNEL, { type: 'published', kid: next.kid });
       assert.ok(await eventually(async () => issuer.jwksRequests > fetchesAtStart, 2000));
       assert.equal((await verify(edge, await issuer.sign({}, { key: next }))).status, 200);
-    } finally {
-      await edge.close();
-      await issuer.close();
-    }
+    });
   });
 
   it('serves cached keys only up to EDGE_JWKS_MAX_STALE while token-service is down', async () => {
     let offset = 0;
     const now = () => Date.now() + offset;
-    const issuer = await FakeIssuer.start();
-    const edge = await startTestEdge({ issuer, now, env: { EDGE_JWKS_MAX_STALE: '1m', EDGE_BREAKER_RESET: '10ms' } });
-    try {
+    await withEdge({ now, env: { EDGE_JWKS_MAX_STALE: '1m', EDGE_BREAKER_RESET: '10ms' } }, async ({ issuer, edge }) => {
       const token = await issuer.sign();
       await issuer.stop();
       assert.equal((await verify(edge, token)).status, 200);
@@ -55,10 +41,7 @@ describe('JWKS cache', () => {
       const ready = await fetch(`${edge.url}/readyz`);
       assert.equal(ready.status, 503);
       assert.equal(((await ready.json()) as { dependencies: { jwks: { detail: string } } }).dependencies.jwks.detail, 'key set too stale');
-    } finally {
-      await edge.close();
-      await issuer.close();
-    }
+    });
   });
 
   it('never trusts symmetric keys, private keys, encryption keys or duplicated kids from the JWKS', async () => {

@@ -1,26 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MemoryEventBus } from '../../src/store/index.js';
 import { FakeIssuer } from '../support/fake-issuer.js';
-import { eventually, refusalCode, startTestEdge, verify, type TestEdge } from './edge-harness.js';
+import { eventually, refusalCode, startEdgeWithIssuer, startTestEdge, verify, type EdgeWithIssuer, type TestEdge } from './edge-harness.js';
 
 describe('token-service outage: cached keys keep serving, unknown keys wait for it', () => {
+  let setup: EdgeWithIssuer;
   let issuer: FakeIssuer;
   let edge: TestEdge;
 
   before(async () => {
-    const bus = new MemoryEventBus();
-    issuer = await FakeIssuer.start({ bus });
-    edge = await startTestEdge({
-      issuer,
-      bus,
+    setup = await startEdgeWithIssuer({
       env: { EDGE_BREAKER_FAILURES: '2', EDGE_BREAKER_RESET: '50ms', EDGE_TOKEN_SERVICE_TIMEOUT: '500ms' },
     });
+    ({ issuer, edge } = setup);
   });
-  after(async () => {
-    await edge.close();
-    await issuer.close();
-  });
+  after(() => setup.close());
 
   it('keeps admitting valid tokens from cached keys while token-service is stopped', async () => {
     await issuer.stop();

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDemoUpstream, type DemoUpstream } from '../../src/edge/index.js';
-import { MemoryEventBus } from '../../src/store/index.js';
-import { FakeIssuer, TEST_AUDIENCE } from '../support/fake-issuer.js';
+import { TEST_AUDIENCE, type FakeIssuer } from '../support/fake-issuer.js';
 import { findNginx, startNginx, type NginxServer } from '../support/nginx/nginx-server.js';
-import { startTestEdge, type TestEdge } from './edge-harness.js';
+import { startEdgeWithIssuer, type EdgeWithIssuer } from './edge-harness.js';
 
 const nginx = findNginx();
 const skip = nginx === undefined ? 'nginx is not installed (Debian package `nginx`: apt-get install -y nginx)' : false;
@@ -16,29 +15,25 @@ interface Echo {
 
 describe('a real nginx using the edge through auth_request', { skip }, () => {
   let issuer: FakeIssuer;
-  let edge: TestEdge;
+  let setup: EdgeWithIssuer;
   let demo: DemoUpstream;
   let proxy: NginxServer;
 
   before(async () => {
-    const bus = new MemoryEventBus();
-    issuer = await FakeIssuer.start({ bus });
     demo = await startDemoUpstream();
-    edge = await startTestEdge({
-      issuer,
-      bus,
+    setup = await startEdgeWithIssuer({
       routes: [
         { name: 'demo', pathPrefix: '/demo', policy: { audience: TEST_AUDIENCE, scopes: ['read'] } },
         { name: 'public', pathPrefix: '/public', policy: { anonymous: true } },
       ],
     });
-    proxy = await startNginx(nginx!, edge.url, demo.url);
+    issuer = setup.issuer;
+    proxy = await startNginx(nginx!, setup.edge.url, demo.url);
   });
   after(async () => {
     await proxy?.close();
-    await edge?.close();
+    await setup?.close();
     await demo?.close();
-    await issuer?.close();
   });
 
   const get = (path: string, headers: Record<string, string> = {}) => fetch(`${proxy.url}${path}`, { headers });

@@ -5,9 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { request as undiciRequest } from 'undici';
 import { startDemoUpstream, type DemoUpstream } from '../../src/edge/index.js';
-import { MemoryEventBus } from '../../src/store/index.js';
-import { FakeIssuer, TEST_AUDIENCE } from '../support/fake-issuer.js';
-import { refusalCode, startTestEdge, type TestEdge } from './edge-harness.js';
+import { TEST_AUDIENCE, type FakeIssuer } from '../support/fake-issuer.js';
+import { refusalCode, startEdgeWithIssuer, type EdgeWithIssuer, type TestEdge } from './edge-harness.js';
 
 interface EchoBody {
   path: string;
@@ -28,6 +27,7 @@ async function stopServer(server: Server): Promise<void> {
 }
 
 describe('reverse proxy', () => {
+  let setup: EdgeWithIssuer;
   let issuer: FakeIssuer;
   let edge: TestEdge;
   let demo: DemoUpstream;
@@ -37,8 +37,6 @@ describe('reverse proxy', () => {
   let token: string;
 
   before(async () => {
-    const bus = new MemoryEventBus();
-    issuer = await FakeIssuer.start({ bus });
     demo = await startDemoUpstream();
     special = await startServer((req, res) => {
       remotePorts.add(req.socket.remotePort ?? 0);
@@ -72,9 +70,7 @@ describe('reverse proxy', () => {
       }
       res.end('special');
     });
-    edge = await startTestEdge({
-      issuer,
-      bus,
+    setup = await startEdgeWithIssuer({
       routes: [
         {
           name: 'orders',
@@ -91,12 +87,12 @@ describe('reverse proxy', () => {
         { name: 'down', pathPrefix: '/down', upstream: 'http://127.0.0.1:1', policy: { audience: TEST_AUDIENCE } },
       ],
     });
+    ({ issuer, edge } = setup);
     token = await issuer.sign({ tenant: 'acme', plan: 'gold' } as Record<string, unknown>);
   });
   after(async () => {
     releaseStream();
-    await edge.close();
-    await issuer.close();
+    await setup.close();
     await demo.close();
     await stopServer(special.server);
   });

@@ -1,29 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryEventBus, RedisEventBus } from '../../src/store/index.js';
+import { RedisEventBus } from '../../src/store/index.js';
 import { TEST_REDIS_URL } from '../support/databases.js';
 import { FakeIssuer } from '../support/fake-issuer.js';
-import { eventually, refusalCode, startTestEdge, verify } from './edge-harness.js';
+import { eventually, refusalCode, startTestEdge, verify, withEdge } from './edge-harness.js';
 
 /** Only bus events and gap pulls may deliver revocations in these tests, never the safety-net timer. */
 const NO_POLLING = { EDGE_REVOCATION_POLL_INTERVAL: '1h' };
 
 describe('revocation reaches the edge', () => {
   it('in-process: a token revoked at the issuer is refused on the very next request', async () => {
-    const bus = new MemoryEventBus();
-    const issuer = await FakeIssuer.start({ bus });
-    const edge = await startTestEdge({ issuer, bus, env: NO_POLLING });
-    try {
+    await withEdge({ env: NO_POLLING }, async ({ issuer, edge }) => {
       const token = await issuer.sign({ jti: 'in-process-1' });
       assert.equal((await verify(edge, token)).status, 200);
       await issuer.revoke('jti', 'in-process-1');
       const refused = await verify(edge, token);
       assert.equal(refused.status, 401);
       assert.equal(await refusalCode(refused), 'token_revoked');
-    } finally {
-      await edge.close();
-      await issuer.close();
-    }
+    });
   });
 
   it('over Redis: two edge instances both refuse a revoked token within 1 s', async () => {
@@ -67,10 +61,7 @@ describe('revocation reaches the edge', () => {
   });
 
   it('a seq gap on the bus makes the edge pull the events it missed', async () => {
-    const bus = new MemoryEventBus();
-    const issuer = await FakeIssuer.start({ bus });
-    const edge = await startTestEdge({ issuer, bus, env: NO_POLLING });
-    try {
+    await withEdge({ env: NO_POLLING }, async ({ issuer, edge }) => {
       const missed = await issuer.sign({ jti: 'missed' });
       const seen = await issuer.sign({ jti: 'seen' });
       await issuer.revoke('jti', 'missed', { quiet: true });
@@ -78,24 +69,15 @@ describe('revocation reaches the edge', () => {
       await issuer.revoke('jti', 'seen');
       assert.equal(await refusalCode(await verify(edge, seen)), 'token_revoked');
       assert.ok(await eventually(async () => (await verify(edge, missed)).status === 401, 2000));
-    } finally {
-      await edge.close();
-      await issuer.close();
-    }
+    });
   });
 
   it('a malformed bus event is ignored and changes nothing', async () => {
-    const bus = new MemoryEventBus();
-    const issuer = await FakeIssuer.start({ bus });
-    const edge = await startTestEdge({ issuer, bus, env: NO_POLLING });
-    try {
+    await withEdge({ env: NO_POLLING }, async ({ issuer, edge, bus }) => {
       const token = await issuer.sign();
       await bus.publish('auth-platform.revocations', { kind: 'epoch', value: 'not-a-seq' });
       assert.equal((await verify(edge, token)).status, 200);
       assert.ok(edge.logs.some((line) => line.includes('malformed bus event ignored')));
-    } finally {
-      await edge.close();
-      await issuer.close();
-    }
+    });
   });
 });
