@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { TokenServiceContext } from '../context.js';
 import { problemFor } from '../errors.js';
+import { requireAdminCredential } from './admin/index.js';
 import { assertGrantAllowed, grantedAudience, grantedScopes } from '../grants/index.js';
 import { newRefreshToken } from '../token-minter.js';
 import { sendProblem, HttpProblem } from '../../platform/index.js';
@@ -15,7 +16,7 @@ const SUBJECT = /^[\x21-\x7E]{1,255}$/;
  */
 export async function internalRoutes(app: FastifyInstance, ctx: TokenServiceContext): Promise<void> {
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, problemFor(error), error));
-  app.addHook('onRequest', async (request) => ctx.adminCredential.assert(request));
+  requireAdminCredential(app, ctx);
 
   app.post('/internal/tokens', {
     schema: {

@@ -10,6 +10,15 @@ import { adminRevocationRoutes } from './revocations.js';
 /** The admin API: JSON in, problem+json errors, every route behind the admin credential. */
 export async function adminRoutes(app: FastifyInstance, ctx: TokenServiceContext): Promise<void> {
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, problemFor(error), error));
+  requireAdminCredential(app, ctx);
+  await adminClientRoutes(app, ctx);
+  await adminKeyRoutes(app, ctx);
+  await adminRevocationRoutes(app, ctx);
+  await adminAuditRoutes(app, ctx);
+}
+
+/** Every route of `app` needs the admin credential; failures are rate limited per IP and audited. */
+export function requireAdminCredential(app: FastifyInstance, ctx: TokenServiceContext): void {
   app.addHook('onRequest', async (request) => {
     await ctx.failedAuth.assertAllowed(request.ip, undefined);
     try {
@@ -20,8 +29,4 @@ export async function adminRoutes(app: FastifyInstance, ctx: TokenServiceContext
       throw error;
     }
   });
-  await adminClientRoutes(app, ctx);
-  await adminKeyRoutes(app, ctx);
-  await adminRevocationRoutes(app, ctx);
-  await adminAuditRoutes(app, ctx);
 }
