@@ -12,6 +12,7 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_TYPE: [415, 'unsupported_media_type', 'Invalid content type'],
   FST_ERR_NOT_FOUND: [404, 'not_found', 'Not found'],
   FST_ERR_BAD_URL: [400, 'bad_url', 'Malformed URL'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri_too_long', 'Path parameter too long'],
   FST_ERR_ASYNC_CONSTRAINT: [400, 'bad_request', 'Bad request'],
 };
 
