@@ -35,7 +35,8 @@ function presentedCredentials(request: FastifyRequest, body: FormParams | undefi
   const bodySecret = param(body, 'client_secret');
   const assertionType = param(body, 'client_assertion_type');
   const assertion = param(body, 'client_assertion');
-  const basic = authorization !== undefined && /^basic /i.test(authorization);
+  // A bare `Basic` with nothing after it is still an attempt at Basic (401 with a challenge).
+  const basic = authorization !== undefined && /^basic(\s|$)/i.test(authorization);
   const methods = [basic, bodySecret !== undefined, assertion !== undefined].filter(Boolean).length;
   if (methods > 1) throw new InvalidRequest('more than one client authentication method was used');
 
