@@ -35,14 +35,14 @@ async function main(): Promise<void> {
     redisUrl: config.platform.redisUrl,
     onRedisError: (error) => logger.warn({ err: error }, 'redis error'),
   });
-  const tokenService = await createTokenService({ config: config.tokenService, logger, store, secrets });
+  const tokenService = await createTokenService({ config: config.tokenService, meshConfig: config.mesh, logger, store, secrets });
   const adminTokenFile = join(dataDir, 'admin-token');
   if (config.tokenService.adminToken === undefined) writeSecretFile(adminTokenFile, tokenService.adminToken);
-  await tokenService.listen();
+  const addresses = await tokenService.listen();
   closeOnSignals(logger, config.platform.shutdownGraceMs, [() => tokenService.close(), () => store.close(), () => secrets.close()]);
 
   const issuer = config.tokenService.issuer;
-  const lines = [`auth-platform is up. Token service: ${issuer}`];
+  const lines = [`auth-platform is up. Token service: ${issuer} (internal API: ${addresses.internal})`];
   if (config.tokenService.demoClient) {
     const demo = await ensureDemoClient(tokenService, 'demo-api');
     const secretFile = join(dataDir, 'demo-client-secret');

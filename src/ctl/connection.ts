@@ -10,7 +10,7 @@ export interface GlobalOptions {
 /** Options every command shares; environment variables give the defaults. */
 export function addGlobalOptions(program: Command): void {
   program
-    .option('--url <url>', 'token-service base URL (AUTHCTL_URL)', process.env.AUTHCTL_URL ?? 'http://127.0.0.1:8080')
+    .option('--url <url>', 'token-service internal (admin) listener URL (AUTHCTL_URL)', process.env.AUTHCTL_URL ?? 'http://127.0.0.1:8443')
     .option('--admin-token-file <file>', 'file holding the admin token; AUTH_ADMIN_TOKEN takes precedence', process.env.AUTHCTL_ADMIN_TOKEN_FILE ?? './data/admin-token')
     .option('--json', 'print machine-readable JSON');
 }

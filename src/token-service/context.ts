@@ -1,5 +1,6 @@
 import type { Logger, Readiness, ServiceMetrics, TokenServiceConfig } from '../platform/index.js';
 import type { Counter } from '../platform/index.js';
+import type { Mesh } from '../mesh/index.js';
 import type { SecretsProvider } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import type { AccessTokenInspector } from './access-token-inspector.js';
@@ -20,6 +21,7 @@ export interface TokenServiceContext {
   logger: Logger;
   metrics: ServiceMetrics;
   readiness: Readiness;
+  mesh: Mesh;
   counters: {
     issued: Counter<'grant_type'>;
     refused: Counter<'endpoint' | 'error'>;

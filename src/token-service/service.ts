@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { counter, createServiceMetrics, gauge, Readiness, type Logger, type TokenServiceConfig } from '../platform/index.js';
+import { createMesh } from '../mesh/index.js';
+import { counter, createServiceMetrics, gauge, Readiness, SERVICE_ACCOUNTS, type Logger, type MeshConfig, type TokenServiceConfig } from '../platform/index.js';
 import type { SecretsProvider } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { AccessTokenInspector } from './access-token-inspector.js';
 import { AdminCredential } from './admin-credential.js';
-import { buildTokenServiceApp } from './app.js';
+import { buildInternalApp, buildPublicApp } from './app.js';
 import { ADMIN_TOKEN_PATH, CLIENT_SECRET_PEPPER_PATH, randomSecret, readOrCreateSecret } from './bootstrap-secrets.js';
 import { ClientAuthenticator } from './client-auth/authenticate-client.js';
 import { ClientSecretHasher } from './client-auth/client-secret.js';
@@ -18,6 +19,7 @@ import { TokenMinter } from './token-minter.js';
 
 export interface TokenServiceOptions {
   config: TokenServiceConfig;
+  meshConfig: MeshConfig;
   logger: Logger;
   store: Store;
   secrets: SecretsProvider;
@@ -30,11 +32,15 @@ export interface TokenServiceOptions {
 }
 
 export interface TokenService {
+  /** OAuth endpoints, metadata and keys. */
   app: FastifyInstance;
+  /** Admin API, internal issue API and revocation feed. */
+  internalApp: FastifyInstance;
   context: TokenServiceContext;
   /** The admin bearer token in force (from AUTH_ADMIN_TOKEN or generated and stored). */
   adminToken: string;
-  listen(): Promise<string>;
+  /** Starts both listeners; resolves to their addresses. */
+  listen(): Promise<{ public: string; internal: string }>;
   close(): Promise<void>;
 }
 
@@ -57,11 +63,12 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
 
   const metrics = createServiceMetrics('token-service');
   const readiness = new Readiness();
+  const mesh = await createMesh({ config: options.meshConfig, serviceAccount: SERVICE_ACCOUNTS.tokenService, logger, metrics, readiness });
   const hasher = new ClientSecretHasher(Buffer.from(pepper, 'base64url'));
   const failedAuth = new FailedAuthLimiter(store.rateLimiter, config.failedAuthLimit, config.failedAuthWindowMs);
   const minter = new TokenMinter(config.issuer, keyRing, config.accessTokenTtlMs, now, () => revocations.minIssuedAt());
   const context: TokenServiceContext = {
-    config, store, secrets, logger, metrics, readiness, keyRing, minter, hasher, revocations, failedAuth, now,
+    config, store, secrets, logger, metrics, readiness, mesh, keyRing, minter, hasher, revocations, failedAuth, now,
     counters: {
       issued: counter(metrics.registry, 'tokens_issued_total', 'Tokens issued, by grant type', ['grant_type']),
       refused: counter(metrics.registry, 'token_requests_refused_total', 'OAuth requests refused, by endpoint and error code', ['endpoint', 'error']),
@@ -101,21 +108,27 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   }, options.purgeIntervalMs ?? 600_000);
   purge.unref();
 
-  const app = await buildTokenServiceApp(context);
+  const app = await buildPublicApp(context);
+  const internalApp = await buildInternalApp(context);
   return {
     app,
+    internalApp,
     context,
     adminToken,
     async listen() {
-      const address = await app.listen({ host: config.host, port: config.port });
-      logger.info({ address, issuer: config.issuer, alg: config.signingAlg }, 'token-service listening');
-      return address;
+      const addresses = {
+        public: await app.listen({ host: config.host, port: config.port }),
+        internal: await internalApp.listen({ host: config.internalHost, port: config.internalPort }),
+      };
+      logger.info({ ...addresses, issuer: config.issuer, alg: config.signingAlg, mesh: mesh.mode }, 'token-service listening');
+      return addresses;
     },
     async close() {
       clearInterval(purge);
       keyRing.stop();
       revocations.stop();
-      await app.close();
+      await Promise.all([app.close(), internalApp.close()]);
+      mesh.close();
     },
   };
 }

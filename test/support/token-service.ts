@@ -34,7 +34,10 @@ export interface TestTokenServiceOptions {
 
 /** A real token-service on a real port, with helpers for the calls tests make most. */
 export interface TestTokenService {
+  /** The public listener: OAuth endpoints, metadata, JWKS. */
   url: string;
+  /** The internal listener: admin API, internal issue API, revocation feed. */
+  internalUrl: string;
   issuer: string;
   adminToken: string;
   service: TokenService;
@@ -61,6 +64,7 @@ export async function startTestTokenService(options: TestTokenServiceOptions = {
   const port = await freePort();
   const config = loadConfig({
     TOKEN_SERVICE_PORT: String(port),
+    TOKEN_SERVICE_INTERNAL_PORT: '0',
     AUTH_KEY_PUBLISH_LEAD: '0s',
     AUTH_FAILED_AUTH_LIMIT: '1000',
     ...options.env,
@@ -71,15 +75,16 @@ export async function startTestTokenService(options: TestTokenServiceOptions = {
   const store = options.store ?? (await target.open());
   const secrets = options.secrets ?? new LocalSecretsProvider(randomBytes(32));
   const service = await createTokenService({
-    config: config.tokenService, logger, store, secrets,
+    config: config.tokenService, meshConfig: config.mesh, logger, store, secrets,
     ...(options.now ? { now: options.now } : {}),
     ...(options.keyRingTickMs ? { keyRingTickMs: options.keyRingTickMs } : {}),
   });
-  await service.listen();
+  const addresses = await service.listen();
   const url = `http://127.0.0.1:${port}`;
+  const internalUrl = addresses.internal;
 
   const admin = (method: string, path: string, body?: unknown) =>
-    fetch(url + path, {
+    fetch(internalUrl + path, {
       method,
       headers: { authorization: `Bearer ${service.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -100,6 +105,7 @@ export async function startTestTokenService(options: TestTokenServiceOptions = {
 
   return {
     url,
+    internalUrl,
     issuer: config.tokenService.issuer,
     adminToken: service.adminToken,
     service,

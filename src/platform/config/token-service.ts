@@ -6,6 +6,9 @@ export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 export interface TokenServiceConfig {
   host: string;
   port: number;
+  /** The internal listener: admin API, internal issue API, revocation feed (mesh-authenticated). */
+  internalHost: string;
+  internalPort: number;
   issuer: string;
   signingAlg: SigningAlgorithm;
   accessTokenTtlMs: number;
@@ -34,6 +37,8 @@ export function readTokenServiceConfig(env: EnvReader): TokenServiceConfig {
   return {
     host,
     port,
+    internalHost: env.string('TOKEN_SERVICE_INTERNAL_HOST', host),
+    internalPort: env.int('TOKEN_SERVICE_INTERNAL_PORT', 8443, { min: 0, max: 65535 }),
     issuer: env.url('AUTH_ISSUER', `http://${host.includes(':') ? `[${host}]` : host}:${port}`) ?? '',
     signingAlg: env.oneOf('AUTH_SIGNING_ALG', SIGNING_ALGORITHMS, 'ES256'),
     accessTokenTtlMs,

@@ -19,9 +19,11 @@ export async function internalRoutes(app: FastifyInstance, ctx: TokenServiceCont
   requireAdminCredential(app, ctx);
 
   app.post('/internal/tokens', {
+    preHandler: ctx.mesh.requireIdentity(ctx.mesh.allow.issue),
     schema: {
       summary: 'Mint an access and refresh token pair for a subject authenticated elsewhere',
       tags: ['internal'],
+      description: 'Callers: workloads on MESH_ALLOW_ISSUE; without a mesh, loopback callers with the admin token.',
       security: [{ admin: [] }],
       body: {
         type: 'object',
@@ -59,8 +61,10 @@ export async function internalRoutes(app: FastifyInstance, ctx: TokenServiceCont
   });
 
   app.get('/internal/revocations', {
+    preHandler: ctx.mesh.requireIdentity(ctx.mesh.allow.revocations),
     schema: {
       summary: 'The revocation feed: entries after `since`, oldest first',
+      description: 'Callers: workloads on MESH_ALLOW_REVOCATIONS (the edge); without a mesh, loopback callers with the admin token.',
       tags: ['internal'],
       security: [{ admin: [] }],
       querystring: {

@@ -10,6 +10,8 @@ import { adminRevocationRoutes } from './revocations.js';
 /** The admin API: JSON in, problem+json errors, every route behind the admin credential. */
 export async function adminRoutes(app: FastifyInstance, ctx: TokenServiceContext): Promise<void> {
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, problemFor(error), error));
+  // Operators need both: a workload identity on MESH_ALLOW_ADMIN (authctl) and the admin token.
+  app.addHook('preHandler', ctx.mesh.requireIdentity(ctx.mesh.allow.admin));
   requireAdminCredential(app, ctx);
   await adminClientRoutes(app, ctx);
   await adminKeyRoutes(app, ctx);
