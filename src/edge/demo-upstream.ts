@@ -44,7 +44,7 @@ export async function startDemoUpstream(options: { host?: string; port?: number 
   };
 }
 
-/** The demo's route: `/demo` on the edge, proxied to the demo upstream, requiring `audience` and `demo:read`. */
+/** The demo's route: `/demo` on the edge, proxied to the demo upstream, requiring `audience` and `demo.read` (the demo client's scope). */
 export function demoRoutes(upstreamUrl: string, audience: string): RouteSpec[] {
   return [
     {
@@ -53,7 +53,7 @@ export function demoRoutes(upstreamUrl: string, audience: string): RouteSpec[] {
       upstream: upstreamUrl,
       stripPrefix: true,
       timeout: '10s',
-      policy: { audience, scopes: ['demo:read'] },
+      policy: { audience, scopes: ['demo.read'] },
     },
   ];
 }

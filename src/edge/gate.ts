@@ -36,7 +36,7 @@ export class Gate {
     const started = performance.now();
     const path = requestPath(target.target);
     if (path === undefined) return this.refuse(mode, request, reply, refuse('request_invalid'), undefined, target.method, started);
-    const route = this.routes.match(target.host, path, target.method);
+    const route = this.routes.match(mode, target.host, path, target.method);
     if (route === undefined) {
       const code = mode === 'proxy' ? 'route_not_found' : 'route_not_configured';
       return this.refuse(mode, request, reply, refuse(code), undefined, target.method, started, path);

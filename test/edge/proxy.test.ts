@@ -85,6 +85,7 @@ describe('reverse proxy', () => {
         { name: 'public', pathPrefix: '/public', upstream: `${demo.url}/base`, policy: { anonymous: true } },
         { name: 'by-host', host: 'Internal.Example', pathPrefix: '/', upstream: special.url, policy: { audience: TEST_AUDIENCE } },
         { name: 'down', pathPrefix: '/down', upstream: 'http://127.0.0.1:1', policy: { audience: TEST_AUDIENCE } },
+        { name: 'decide-only', pathPrefix: '/decide-only', policy: { audience: TEST_AUDIENCE } },
       ],
     });
     ({ issuer, edge } = setup);
@@ -242,6 +243,9 @@ describe('reverse proxy', () => {
     const sibling = await call('/api/ordersx');
     assert.equal(sibling.status, 404);
     assert.equal(await refusalCode(sibling), 'route_not_found');
+    const decideOnly = await call('/decide-only');
+    assert.equal(decideOnly.status, 404, 'a route without upstream serves forward-auth only');
+    assert.equal(await refusalCode(decideOnly), 'route_not_found');
     const byHost = await undiciRequest(`${edge.url}/anything`, { headers: { host: 'internal.example:8443', authorization: `Bearer ${token}` } });
     assert.equal(await byHost.body.text(), 'special');
   });

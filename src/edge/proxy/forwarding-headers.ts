@@ -19,7 +19,7 @@ function hopByHop(headers: IncomingHttpHeaders | Record<string, string | string[
 
 export interface UpstreamRequestHeaderOptions {
   clientHeaders: IncomingHttpHeaders;
-  isIdentityHeader: (lowerCaseName: string) => boolean;
+  identityHeaderFilter: { isIdentityHeader(lowerCaseName: string): boolean };
   identity: Record<string, string>;
   clientIp: string;
   protocol: string;
@@ -38,7 +38,7 @@ export function upstreamRequestHeaders(options: UpstreamRequestHeaderOptions): R
   const drop = hopByHop(clientHeaders);
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(clientHeaders)) {
-    if (value === undefined || drop.has(name) || name === 'host' || options.isIdentityHeader(name)) continue;
+    if (value === undefined || drop.has(name) || name === 'host' || options.identityHeaderFilter.isIdentityHeader(name)) continue;
     if (name.startsWith('x-forwarded-') && !options.trustForwarded) continue;
     headers[name] = value;
   }

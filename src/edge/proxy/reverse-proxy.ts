@@ -18,15 +18,14 @@ export interface ReverseProxyOptions {
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** The path the upstream sees: its own base path, the request path (prefix stripped if asked) and the query. */
-function upstreamPath(route: PreparedRoute, target: string): string {
+function upstreamPath(route: PreparedRoute, basePath: string, target: string): string {
   const { definition } = route;
-  const base = new URL(definition.upstream!).pathname.replace(/\/$/, '');
   let rest = target;
   if (definition.stripPrefix && definition.pathPrefix !== '/') {
     rest = target.slice(definition.pathPrefix.length);
     if (!rest.startsWith('/')) rest = `/${rest}`;
   }
-  return `${base}${rest}`;
+  return `${basePath}${rest}`;
 }
 
 function hasBody(request: FastifyRequest): boolean {
@@ -51,10 +50,8 @@ export async function reverseProxyRoutes(app: FastifyInstance, options: ReverseP
     });
     if (admitted === undefined) return reply;
     const { route } = admitted;
-    if (route.definition.upstream === undefined) {
-      return sendProblem(request, reply, new HttpProblem(404, 'route_not_found', 'This route has no upstream'));
-    }
-    const upstream = new URL(route.definition.upstream);
+    // The proxy's route table holds only routes with an upstream.
+    const upstream = route.upstream!;
     const abort = new AbortController();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
@@ -62,10 +59,10 @@ export async function reverseProxyRoutes(app: FastifyInstance, options: ReverseP
     try {
       const response = await options.pools.get(upstream.origin).request({
         method: request.method as 'GET',
-        path: upstreamPath(route, request.url),
+        path: upstreamPath(route, upstream.basePath, request.url),
         headers: upstreamRequestHeaders({
           clientHeaders: request.headers,
-          isIdentityHeader: (name) => options.routes.isIdentityHeader(name),
+          identityHeaderFilter: options.routes,
           identity: identityHeaders(admitted.token, route.claimHeaders),
           clientIp: request.ip,
           protocol: request.protocol,

@@ -1,3 +1,4 @@
+import type { EdgeMode } from '../edge-metrics.js';
 import type { Check } from '../verification.js';
 import { IDENTITY_HEADER_PREFIX, type ClaimHeader } from '../identity-headers.js';
 import type { RouteDefinition } from './route-definition.js';
@@ -8,34 +9,45 @@ export interface PreparedRoute {
   checks: readonly Check[];
   claimHeaders: readonly ClaimHeader[];
   methods: ReadonlySet<string> | undefined;
+  /** Parsed once: the pool's origin and the path the upstream's URL puts before every request. */
+  upstream: { origin: string; basePath: string } | undefined;
   upstreamTimeoutMs: number;
+}
+
+function parseUpstream(upstream: string | undefined): PreparedRoute['upstream'] {
+  if (upstream === undefined) return undefined;
+  const url = new URL(upstream);
+  return { origin: url.origin, basePath: url.pathname.replace(/\/$/, '') };
 }
 
 /**
  * Matches requests to routes. Built once: routes are ordered most specific first (a host beats no
- * host, a longer prefix beats a shorter one), so matching is one scan of a short array.
+ * host, a longer prefix beats a shorter one), so matching is one scan of a short array. Forward-auth
+ * sees every route; the proxy only those with an upstream.
  */
 export class RouteTable {
-  readonly routes: readonly PreparedRoute[];
+  private readonly byMode: Record<EdgeMode, readonly PreparedRoute[]>;
   /** Headers a client may never send upstream: the x-auth-* family and every mapped claim header. */
   readonly identityHeaderNames: ReadonlySet<string>;
 
   constructor(definitions: readonly RouteDefinition[], checksFor: (route: RouteDefinition) => Check[], defaultTimeoutMs: number) {
-    this.routes = definitions
+    const routes: PreparedRoute[] = definitions
       .map((definition) => ({
         definition,
         checks: checksFor(definition),
         claimHeaders: Object.entries(definition.claimHeaders).map(([header, claim]) => ({ header: header.toLowerCase(), claim })),
         methods: definition.methods === undefined ? undefined : new Set(definition.methods),
+        upstream: parseUpstream(definition.upstream),
         upstreamTimeoutMs: definition.timeoutMs ?? defaultTimeoutMs,
       }))
       .sort((a, b) => specificity(b.definition) - specificity(a.definition));
-    this.identityHeaderNames = new Set(this.routes.flatMap((r) => r.claimHeaders.map((c) => c.header)));
+    this.byMode = { forward_auth: routes, proxy: routes.filter((route) => route.upstream !== undefined) };
+    this.identityHeaderNames = new Set(routes.flatMap((r) => r.claimHeaders.map((c) => c.header)));
   }
 
-  match(host: string, path: string, method: string): PreparedRoute | undefined {
+  match(mode: EdgeMode, host: string, path: string, method: string): PreparedRoute | undefined {
     const hostname = stripPort(host).toLowerCase();
-    for (const route of this.routes) {
+    for (const route of this.byMode[mode]) {
       const { definition } = route;
       if (definition.host !== undefined && definition.host !== hostname) continue;
       if (route.methods !== undefined && !route.methods.has(method)) continue;

@@ -61,8 +61,13 @@ function readRateRule(env: EnvReader, name: string, fallback: string): EdgeRateR
 }
 
 export function readEdgeConfig(env: EnvReader): EdgeConfig {
-  const tokenServiceUrl = env.url('EDGE_TOKEN_SERVICE_URL', 'http://127.0.0.1:8080') ?? '';
-  // The issuer defaults to token-service's own setting, so one AUTH_ISSUER serves both services.
+  // By default token-service runs beside the edge: its own listen address (validated in its section).
+  const tokenServiceHost = env.raw('TOKEN_SERVICE_HOST') ?? '127.0.0.1';
+  const rawPort = env.raw('TOKEN_SERVICE_PORT') ?? '';
+  const tokenServicePort = /^\d{1,5}$/.test(rawPort) ? rawPort : '8080';
+  const tokenServiceAddress = `http://${tokenServiceHost.includes(':') ? `[${tokenServiceHost}]` : tokenServiceHost}:${tokenServicePort}`;
+  const tokenServiceUrl = env.url('EDGE_TOKEN_SERVICE_URL', tokenServiceAddress) ?? '';
+  // The issuer defaults the way token-service's does, so one AUTH_ISSUER serves both services.
   const issuer = env.url('EDGE_ISSUER', env.raw('AUTH_ISSUER') ?? tokenServiceUrl) ?? '';
   return {
     host: env.string('EDGE_HOST', '127.0.0.1'),
