@@ -62,9 +62,12 @@ export function basicAuth(client: { client_id: string; client_secret: string }):
 
 export async function startTestTokenService(options: TestTokenServiceOptions = {}): Promise<TestTokenService> {
   const port = await freePort();
+  // In native mTLS mode both listeners speak TLS.
+  const scheme = options.env?.MESH === 'native' ? 'https' : 'http';
   const config = loadConfig({
     TOKEN_SERVICE_PORT: String(port),
     TOKEN_SERVICE_INTERNAL_PORT: '0',
+    AUTH_ISSUER: `${scheme}://127.0.0.1:${port}`,
     AUTH_KEY_PUBLISH_LEAD: '0s',
     AUTH_FAILED_AUTH_LIMIT: '1000',
     ...options.env,
@@ -80,7 +83,7 @@ export async function startTestTokenService(options: TestTokenServiceOptions = {
     ...(options.keyRingTickMs ? { keyRingTickMs: options.keyRingTickMs } : {}),
   });
   const addresses = await service.listen();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${scheme}://127.0.0.1:${port}`;
   const internalUrl = addresses.internal;
 
   const admin = (method: string, path: string, body?: unknown) =>
