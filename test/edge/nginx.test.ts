@@ -26,6 +26,7 @@ describe('a real nginx using the edge through auth_request', { skip }, () => {
         { name: 'demo', pathPrefix: '/demo', policy: { audience: TEST_AUDIENCE, scopes: ['read'] } },
         { name: 'public', pathPrefix: '/public', policy: { anonymous: true } },
       ],
+      env: { EDGE_RATE_LIMIT_SUBJECT: '5/1m', EDGE_BREAKER_RESET: '1h' },
     });
     issuer = setup.issuer;
     proxy = await startNginx(nginx!, setup.edge.url, demo.url);
@@ -79,5 +80,21 @@ describe('a real nginx using the edge through auth_request', { skip }, () => {
     assert.equal(response.status, 200);
     const echo = (await response.json()) as Echo;
     assert.deepEqual(echo.identity, { subject: null, clientId: null, scopes: null });
+  });
+
+  it('passes the edge\'s 429 on, with Retry-After, through the X-Auth-Error mapping', async () => {
+    const greedy = await issuer.sign({ sub: 'greedy' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await get('/demo/items', { authorization: `Bearer ${greedy}` })).status);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429]);
+    const limited = await get('/demo/items', { authorization: `Bearer ${greedy}` });
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+  });
+
+  it('passes the edge\'s 503 on when a new key cannot be confirmed because token-service is down', async () => {
+    const rotated = await issuer.addKey();
+    await issuer.stop();
+    const response = await get('/demo/items', { authorization: `Bearer ${await issuer.sign({}, { key: rotated })}` });
+    assert.equal(response.status, 503);
   });
 });
