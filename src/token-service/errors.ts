@@ -75,12 +75,6 @@ export class RateLimited extends OAuthError {
   }
 }
 
-export class AccessDenied extends OAuthError {
-  constructor(description: string) {
-    super('access_denied', description, 403);
-  }
-}
-
 /** Maps anything thrown on an OAuth endpoint to an RFC 6749 §5.2 body, never leaking internals. */
 export function toOAuthError(error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
