@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Dispatcher } from 'undici';
 import { createHttpApp, createServiceMetrics, Readiness, type EdgeConfig, type Logger, type ServiceMetrics } from '../platform/index.js';
 import type { EventBus, RateLimiter } from '../store/index.js';
 import { CircuitBreaker } from './circuit-breaker.js';
@@ -27,6 +28,8 @@ export interface EdgeServiceOptions {
   routes?: readonly RouteSpec[];
   /** The revocation feed credential when it is not in the config (e.g. a generated admin token). */
   adminToken?: string;
+  /** How to connect to token-service: the mesh client (`mesh.createClient(...)`) under native mTLS. */
+  tokenServiceDispatcher?: Dispatcher;
   /** Milliseconds since the epoch; tests move time with it. */
   now?: () => number;
 }
@@ -65,11 +68,12 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
     },
   });
   const client = new TokenServiceClient({
-    tokenServiceUrl: config.tokenServiceUrl,
+    internalUrl: config.tokenServiceInternalUrl,
     jwksUrl: config.jwksUrl,
     adminToken: options.adminToken ?? config.adminToken,
     timeoutMs: config.tokenServiceTimeoutMs,
     breaker,
+    ...(options.tokenServiceDispatcher ? { dispatcher: options.tokenServiceDispatcher } : {}),
   });
   const verifiedTokens = new VerifiedTokenCache(config.verifiedCacheSize);
   const jwks = new JwksCache({

@@ -1,3 +1,4 @@
+import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { RevocationEvent } from '../tokens/index.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
@@ -30,11 +31,14 @@ export function parseRevocationEvent(message: unknown): RevocationEvent | undefi
 }
 
 export interface TokenServiceClientOptions {
-  tokenServiceUrl: string;
+  /** The internal listener, where the revocation feed is. */
+  internalUrl: string;
   jwksUrl: string;
   adminToken: string | undefined;
   timeoutMs: number;
   breaker: CircuitBreaker;
+  /** Connects to token-service; the mesh's mTLS agent in native mode, undici's default otherwise. */
+  dispatcher?: Dispatcher;
 }
 
 /** Every call the edge makes to token-service, each through the one circuit breaker. */
@@ -46,7 +50,7 @@ export class TokenServiceClient {
   }
 
   async fetchRevocations(since: number, limit: number): Promise<{ events: RevocationEvent[]; latestSeq: number }> {
-    const url = `${this.options.tokenServiceUrl}/internal/revocations?since=${since}&limit=${limit}`;
+    const url = `${this.options.internalUrl}/internal/revocations?since=${since}&limit=${limit}`;
     const headers: Record<string, string> = {};
     if (this.options.adminToken !== undefined) headers.authorization = `Bearer ${this.options.adminToken}`;
     const page = REVOCATION_PAGE.safeParse(await this.getJson(url, headers));
@@ -56,15 +60,16 @@ export class TokenServiceClient {
 
   private getJson(url: string, headers: Record<string, string>): Promise<unknown> {
     return this.options.breaker.execute(async () => {
-      const response = await fetch(url, {
+      const response = await request(url, {
         headers: { accept: 'application/json', ...headers },
         signal: AbortSignal.timeout(this.options.timeoutMs),
+        ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
       });
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new TokenServiceError(response.status, `${new URL(url).pathname} answered ${response.status}`);
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        await response.body.dump();
+        throw new TokenServiceError(response.statusCode, `${new URL(url).pathname} answered ${response.statusCode}`);
       }
-      return response.json();
+      return response.body.json();
     });
   }
 }

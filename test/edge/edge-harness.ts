@@ -20,7 +20,7 @@ export const API_ROUTE: RouteSpec = {
 };
 
 export interface TestEdgeOptions {
-  issuer: FakeIssuer | { url: string; issuer: string; adminToken: string };
+  issuer: FakeIssuer | { url: string; internalUrl: string; issuer: string; adminToken: string };
   routes?: RouteSpec[];
   env?: Record<string, string>;
   bus?: EventBus;
@@ -34,6 +34,7 @@ export async function startTestEdge(options: TestEdgeOptions): Promise<TestEdge>
     new EnvReader({
       EDGE_PORT: '0',
       EDGE_TOKEN_SERVICE_URL: options.issuer.url,
+      EDGE_TOKEN_SERVICE_INTERNAL_URL: options.issuer.internalUrl,
       EDGE_ISSUER: options.issuer.issuer,
       EDGE_KID_MISS_MIN_INTERVAL: '0s',
       EDGE_RATE_LIMIT_IP: 'off',

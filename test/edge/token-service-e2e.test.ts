@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { RedisEventBus } from '../../src/store/index.js';
+import { MemoryEventBus, RedisEventBus } from '../../src/store/index.js';
 import { DATABASES, TEST_REDIS_URL } from '../support/databases.js';
 import { startTestTokenService, type TestClient, type TestTokenService } from '../support/token-service.js';
 import { eventually, refusalCode, startTestEdge, verify, type TestEdge } from './edge-harness.js';
@@ -56,6 +56,19 @@ describe('edge with the real token-service, in one process', () => {
     const refused = await verify(edge, old);
     assert.equal(refused.status, 401);
     assert.ok(['token_key_retired', 'token_key_unknown'].includes((await refusalCode(refused))!));
+  });
+
+  it('an edge on another bus catches up from the internal revocation feed', async () => {
+    const { access_token } = await tokenService.clientCredentials(client);
+    assert.equal((await tokenService.form('/oauth2/revoke', { token: access_token }, client)).status, 200);
+    const late = await startTestEdge({ issuer: tokenService, bus: new MemoryEventBus(), routes: [ROUTE] });
+    try {
+      assert.equal(await refusalCode(await verify(late, access_token)), 'token_revoked');
+      const ready = (await (await fetch(`${late.url}/readyz`)).json()) as { dependencies: { revocations: { status: string } } };
+      assert.equal(ready.dependencies.revocations.status, 'up');
+    } finally {
+      await late.close();
+    }
   });
 
   it('refuses everything issued before a revoke-all, and admits tokens minted after it', async () => {

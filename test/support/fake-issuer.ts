@@ -57,6 +57,11 @@ export class FakeIssuer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** One listener serves the public and the internal endpoints here. */
+  get internalUrl(): string {
+    return this.url;
+  }
+
   get issuer(): string {
     return this.url;
   }

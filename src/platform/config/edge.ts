@@ -10,8 +10,10 @@ export interface EdgeRateRule {
 export interface EdgeConfig {
   host: string;
   port: number;
-  /** Where the edge reaches token-service (JWKS, revocation feed); may differ from the public issuer. */
+  /** Where the edge reaches token-service's public listener (JWKS); may differ from the issuer. */
   tokenServiceUrl: string;
+  /** token-service's internal listener (revocation feed), guarded by mesh identity. */
+  tokenServiceInternalUrl: string;
   /** The exact `iss` every access token must carry. */
   issuer: string;
   jwksUrl: string;
@@ -31,7 +33,7 @@ export interface EdgeConfig {
   breakerResetMs: number;
   /** Safety-net pull of the revocation feed, since bus delivery is at most once. */
   revocationPollIntervalMs: number;
-  /** Bearer credential for token-service's internal revocation feed. */
+  /** Bearer credential for token-service's internal revocation feed (beside the mesh identity). */
   adminToken: string | undefined;
   /** Per client IP; undefined disables. */
   rateLimitPerIp: EdgeRateRule | undefined;
@@ -60,19 +62,27 @@ function readRateRule(env: EnvReader, name: string, fallback: string): EdgeRateR
   return { capacity, windowMs };
 }
 
+/** `http://host:port` for a listener token-service opens itself; a bad port is reported by its own section. */
+function localAddress(host: string, port: string | undefined, fallbackPort: string): string {
+  const usablePort = port !== undefined && /^\d{1,5}$/.test(port) ? port : fallbackPort;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${usablePort}`;
+}
+
 export function readEdgeConfig(env: EnvReader): EdgeConfig {
-  // By default token-service runs beside the edge: its own listen address (validated in its section).
+  // By default token-service runs beside the edge: its own listen addresses (validated in its section).
   const tokenServiceHost = env.raw('TOKEN_SERVICE_HOST') ?? '127.0.0.1';
-  const rawPort = env.raw('TOKEN_SERVICE_PORT') ?? '';
-  const tokenServicePort = /^\d{1,5}$/.test(rawPort) ? rawPort : '8080';
-  const tokenServiceAddress = `http://${tokenServiceHost.includes(':') ? `[${tokenServiceHost}]` : tokenServiceHost}:${tokenServicePort}`;
-  const tokenServiceUrl = env.url('EDGE_TOKEN_SERVICE_URL', tokenServiceAddress) ?? '';
+  const tokenServiceUrl = env.url('EDGE_TOKEN_SERVICE_URL', localAddress(tokenServiceHost, env.raw('TOKEN_SERVICE_PORT'), '8080')) ?? '';
+  const tokenServiceInternalUrl = env.url(
+    'EDGE_TOKEN_SERVICE_INTERNAL_URL',
+    localAddress(env.raw('TOKEN_SERVICE_INTERNAL_HOST') ?? tokenServiceHost, env.raw('TOKEN_SERVICE_INTERNAL_PORT'), '8443'),
+  ) ?? '';
   // The issuer defaults the way token-service's does, so one AUTH_ISSUER serves both services.
   const issuer = env.url('EDGE_ISSUER', env.raw('AUTH_ISSUER') ?? tokenServiceUrl) ?? '';
   return {
     host: env.string('EDGE_HOST', '127.0.0.1'),
     port: env.int('EDGE_PORT', 8081, { min: 0, max: 65535 }),
     tokenServiceUrl,
+    tokenServiceInternalUrl,
     issuer,
     jwksUrl: env.url('EDGE_JWKS_URL', `${tokenServiceUrl}/.well-known/jwks.json`) ?? '',
     routesFile: env.string('EDGE_ROUTES_FILE'),
