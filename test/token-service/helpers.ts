@@ -64,3 +64,8 @@ export async function eventually(check: () => Promise<boolean> | boolean, what: 
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** The admin and internal APIs listen on their own (internal) listener. */
+export function internalBase(ts: TestTokenService): string {
+  return ts.internalUrl;
+}

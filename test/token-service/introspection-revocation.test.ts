@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { startTestTokenService, type TestClient, type TestTokenService } from '../support/token-service.js';
-import { introspect, oauthError } from './helpers.js';
+import { internalBase, introspect, oauthError } from './helpers.js';
 
 interface FeedEvent {
   seq: number;
@@ -28,7 +28,7 @@ describe('introspection (RFC 7662), revocation (RFC 7009), revoke-all and the re
   const revoke = (token: string, client?: TestClient, extra: Record<string, string> = {}) => ts.form('/oauth2/revoke', { token, ...extra }, client);
 
   async function feed(since = 0, adminToken: string | null = ts.adminToken): Promise<{ events: FeedEvent[]; latestSeq: number }> {
-    const response = await fetch(`${ts.url}/internal/revocations?since=${since}`, adminToken === null ? {} : { headers: { authorization: `Bearer ${adminToken}` } });
+    const response = await fetch(`${internalBase(ts)}/internal/revocations?since=${since}`, adminToken === null ? {} : { headers: { authorization: `Bearer ${adminToken}` } });
     assert.equal(response.status, 200);
     return (await response.json()) as { events: FeedEvent[]; latestSeq: number };
   }
@@ -174,14 +174,14 @@ describe('introspection (RFC 7662), revocation (RFC 7009), revoke-all and the re
 
   describe('the revocation feed (GET /internal/revocations)', () => {
     test('needs the admin token', async () => {
-      const anonymous = await fetch(`${ts.url}/internal/revocations?since=0`);
+      const anonymous = await fetch(`${internalBase(ts)}/internal/revocations?since=0`);
       assert.equal(anonymous.status, 401);
       assert.match(anonymous.headers.get('content-type') ?? '', /application\/problem\+json/);
       assert.equal(((await anonymous.json()) as { code: string }).code, 'admin_unauthorized');
-      const wrong = await fetch(`${ts.url}/internal/revocations?since=0`, { headers: { authorization: `Bearer ${ts.adminToken}x` } });
+      const wrong = await fetch(`${internalBase(ts)}/internal/revocations?since=0`, { headers: { authorization: `Bearer ${ts.adminToken}x` } });
       assert.equal(wrong.status, 401);
       // A client's credentials are not the admin's.
-      const client = await fetch(`${ts.url}/internal/revocations?since=0`, { headers: { authorization: `Bearer ${(await ts.clientCredentials(alice)).access_token}` } });
+      const client = await fetch(`${internalBase(ts)}/internal/revocations?since=0`, { headers: { authorization: `Bearer ${(await ts.clientCredentials(alice)).access_token}` } });
       assert.equal(client.status, 401);
     });
 
@@ -211,7 +211,7 @@ describe('introspection (RFC 7662), revocation (RFC 7009), revoke-all and the re
 
     test('a malformed `since` is a 400 problem, not a 5xx', async () => {
       for (const since of ['-1', 'abc', '1.5']) {
-        const response = await fetch(`${ts.url}/internal/revocations?since=${since}`, { headers: { authorization: `Bearer ${ts.adminToken}` } });
+        const response = await fetch(`${internalBase(ts)}/internal/revocations?since=${since}`, { headers: { authorization: `Bearer ${ts.adminToken}` } });
         assert.equal(response.status, 400, since);
       }
     });
@@ -264,9 +264,9 @@ describe('introspection (RFC 7662), revocation (RFC 7009), revoke-all and the re
     });
 
     test('needs the admin token', async () => {
-      const response = await fetch(`${ts.url}/admin/revoke-all`, { method: 'POST' });
+      const response = await fetch(`${internalBase(ts)}/admin/revoke-all`, { method: 'POST' });
       assert.equal(response.status, 401);
-      const withClient = await fetch(`${ts.url}/admin/revoke-all`, { method: 'POST', headers: { authorization: `Bearer ${alice.client_secret}` } });
+      const withClient = await fetch(`${internalBase(ts)}/admin/revoke-all`, { method: 'POST', headers: { authorization: `Bearer ${alice.client_secret}` } });
       assert.equal(withClient.status, 401);
     });
   });

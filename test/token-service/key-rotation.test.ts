@@ -8,7 +8,7 @@ import { generateSigningKey } from '../../src/token-service/keys/generate-key.js
 import { signingKeySecretPath } from '../../src/token-service/keys/key-ring.js';
 import { DATABASES } from '../support/databases.js';
 import { startTestTokenService, type TestClient, type TestTokenService } from '../support/token-service.js';
-import { eventually, introspect } from './helpers.js';
+import { eventually, internalBase, introspect } from './helpers.js';
 
 const HOUR = 3_600_000;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
@@ -152,7 +152,7 @@ describe('key rotation with a publish lead (AUTH_KEY_PUBLISH_LEAD=1h, AUTH_KEY_R
 
   test('rotation needs the admin token', async () => {
     const before = await kids(ts);
-    const response = await fetch(`${ts.url}/admin/keys/rotate`, { method: 'POST' });
+    const response = await fetch(`${internalBase(ts)}/admin/keys/rotate`, { method: 'POST' });
     assert.equal(response.status, 401);
     assert.deepEqual(await kids(ts), before);
   });
