@@ -5,7 +5,7 @@ import { VaultStandin } from '../support/vault-standin/index.js';
 import { expectGraceThenDown, expectRestored, SIGNING_KEY, startReadLoad } from './scenarios.js';
 import { capturedLogger, eventually, sleep, testVaultConfig } from './support.js';
 
-const GRACE_MS = 1_500;
+const GRACE_MS = 3_000;
 const PATH = 'jwt/signing-keys/k1';
 
 /**

@@ -6,7 +6,7 @@ import { startTestTokenService, type TestClient, type TestTokenService } from '.
 import { VaultStandin } from '../support/vault-standin/index.js';
 import { capturedLogger, eventually, sleep, testVaultConfig } from './support.js';
 
-const GRACE_MS = 2_000;
+const GRACE_MS = 3_000;
 
 /**
  * token-service running on the Vault provider (over the stand-in): the "Done when" of the
