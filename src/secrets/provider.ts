@@ -26,8 +26,11 @@ export class SecretsUnavailableError extends Error {
   }
 }
 
-/** Logical paths must be plain: no traversal, no surprises when mapped to a file or a URL. */
-export const SECRET_PATH = /^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*$/i;
+/**
+ * Logical paths must be plain: no traversal, no surprises when mapped to a file or a URL. A
+ * segment may start with `_` or `-` (base64url key ids do), never with a dot.
+ */
+export const SECRET_PATH = /^[a-z0-9_-][a-z0-9_.-]*(\/[a-z0-9_-][a-z0-9_.-]*)*$/i;
 
 export function assertSecretPath(path: string): void {
   if (!SECRET_PATH.test(path) || path.includes('..')) throw new Error(`invalid secret path: ${path}`);
