@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { LocalSecretsProvider, loadMasterKey } from '../../src/secrets/index.js';
+import { signingKeySecretPath } from '../../src/token-service/index.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -104,6 +105,14 @@ describe('local secrets provider', () => {
     for (const path of ['../escape', 'a/../../b', '/etc/passwd', 'a/./b', 'a//b', '', 'a/', '.hidden', 'a/..', 'a\\b', 'a b', 'a/b\u0000c', '..']) {
       await assert.rejects(provider.read(path), /invalid secret path/, `read ${JSON.stringify(path)}`);
       await assert.rejects(provider.write(path, { value: 'x' }), /invalid secret path/, `write ${JSON.stringify(path)}`);
+    }
+  });
+
+  test('signing-key paths for every base64url kid are accepted, including ids starting with - or _', async () => {
+    const provider = new LocalSecretsProvider(randomBytes(32));
+    for (const kid of ['-xaN0N7ydmJ7avunN7LDd3BHKXeIlvtnPuD3k6_-P4E', '_abc-DEF', 'plain123']) {
+      await provider.write(signingKeySecretPath(kid), { jwk: kid });
+      assert.deepEqual(await provider.read(signingKeySecretPath(kid)), { jwk: kid });
     }
   });
 
