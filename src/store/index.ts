@@ -2,7 +2,7 @@ export type { Db, Queryable } from './db/db.js';
 export { PgliteDb } from './db/pglite.js';
 export { PostgresDb, type PostgresOptions } from './db/postgres.js';
 export { migrate, MIGRATIONS } from './migrations/index.js';
-export { openStore, openDb, type Store, type StoreOptions } from './open-store.js';
+export { openStore, openDb, openCache, type Cache, type Store, type StoreOptions } from './open-store.js';
 export { ClientRepository, CLIENT_AUTH_METHODS, type ClientAuthMethod, type ClientRecord, type NewClient, type ClientPatch } from './repos/clients.js';
 export { RefreshFamilyRepository, type RefreshFamily, type RotationResult } from './repos/refresh-families.js';
 export { RevocationRepository, REVOCATION_KINDS, type Revocation, type RevocationKind } from './repos/revocations.js';

@@ -53,13 +53,31 @@ export async function openDb(options: StoreOptions): Promise<Db> {
   return PgliteDb.open(options.dataDir === undefined ? undefined : join(options.dataDir, 'pglite'), options.pgliteTemplate);
 }
 
+export interface Cache {
+  bus: EventBus;
+  rateLimiter: RateLimiter;
+  close(): Promise<void>;
+}
+
+/** The event bus and rate limiter alone, for a service with no database (the edge): Redis when configured, else in-process. */
+export function openCache(options: Pick<StoreOptions, 'redisUrl' | 'onRedisError'>): Cache {
+  const onRedisError = options.onRedisError ?? (() => undefined);
+  const bus = options.redisUrl ? new RedisEventBus(options.redisUrl, onRedisError) : new MemoryEventBus();
+  const rateLimiter = options.redisUrl ? new RedisRateLimiter(options.redisUrl, 'ratelimit:', onRedisError) : new MemoryRateLimiter();
+  return {
+    bus,
+    rateLimiter,
+    async close() {
+      await Promise.allSettled([bus.close(), rateLimiter.close()]);
+    },
+  };
+}
+
 /** Opens the database (migrated), the repositories and the cache/event adapters. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const db = await openDb(options);
   await migrate(db);
-  const onRedisError = options.onRedisError ?? (() => undefined);
-  const bus = options.redisUrl ? new RedisEventBus(options.redisUrl, onRedisError) : new MemoryEventBus();
-  const rateLimiter = options.redisUrl ? new RedisRateLimiter(options.redisUrl, 'ratelimit:', onRedisError) : new MemoryRateLimiter();
+  const { bus, rateLimiter, close: closeCache } = openCache(options);
   return {
     db,
     clients: new ClientRepository(db),
@@ -71,7 +89,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     bus,
     rateLimiter,
     async close() {
-      await Promise.allSettled([bus.close(), rateLimiter.close()]);
+      await closeCache();
       await db.close();
     },
   };

@@ -23,12 +23,18 @@ export class PostgresDb implements Db {
   }
 
   private createPool(credentials: PostgresOptions['credentials']): pg.Pool {
+    // pg lets the connection string override explicit user/password options (even with
+    // undefined), so dynamic credentials must go into the URL itself.
+    const url = new URL(this.options.connectionString);
+    if (credentials !== undefined) {
+      url.username = encodeURIComponent(credentials.user);
+      url.password = encodeURIComponent(credentials.password);
+    }
     const pool = new pg.Pool({
-      connectionString: this.options.connectionString,
+      connectionString: url.toString(),
       max: this.options.poolSize,
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: 5_000,
-      ...(credentials ?? {}),
       ...(this.options.schema ? { options: `-c search_path=${this.options.schema}` } : {}),
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
