@@ -6,6 +6,7 @@ import { adminRoutes } from './routes/admin/index.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { internalRoutes } from './routes/internal.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { rejectUnstorableText } from './unstorable-text.js';
 
 async function openApi(app: FastifyInstance, ctx: TokenServiceContext, audience: 'public' | 'internal'): Promise<void> {
   await app.register(swagger, {
@@ -33,6 +34,7 @@ export async function buildPublicApp(ctx: TokenServiceContext): Promise<FastifyI
   });
   ctx.mesh.install(app);
   await openApi(app, ctx, 'public');
+  app.addHook('preValidation', rejectUnstorableText);
   await app.register(async (scope) => discoveryRoutes(scope, ctx));
   await app.register(async (scope) => oauthRoutes(scope, ctx));
   app.get('/openapi.json', { schema: { summary: 'This OpenAPI document', tags: ['discovery'] } }, async () => app.swagger());
@@ -47,6 +49,7 @@ export async function buildInternalApp(ctx: TokenServiceContext): Promise<Fastif
   });
   ctx.mesh.install(app);
   await openApi(app, ctx, 'internal');
+  app.addHook('preValidation', rejectUnstorableText);
   await app.register(async (scope) => internalRoutes(scope, ctx));
   await app.register(async (scope) => adminRoutes(scope, ctx));
   app.get('/openapi.json', { schema: { summary: 'This OpenAPI document', tags: ['discovery'] } }, async () => app.swagger());
