@@ -1,8 +1,6 @@
 import { Gauge, Histogram, counter, type Counter, type Registry } from '../platform/index.js';
 import type { BreakerState } from './circuit-breaker.js';
 
-export type EdgeMode = 'forward_auth' | 'proxy';
-
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 export interface EdgeMetrics {
@@ -10,7 +8,6 @@ export interface EdgeMetrics {
   decisionDuration: Histogram<'mode'>;
   upstreamErrors: Counter<'route' | 'code'>;
   rateLimiterErrors: Counter<never>;
-  setBreakerState(state: BreakerState): void;
 }
 
 export interface EdgeGaugeSources {
@@ -19,6 +16,7 @@ export interface EdgeGaugeSources {
   revocationLagSeconds: () => number | undefined;
   revocationEntries: () => number;
   verifiedTokens: () => number;
+  breakerState: () => BreakerState;
 }
 
 /** The edge's own metrics, registered on the service registry (beside the shared HTTP histogram). */
@@ -33,12 +31,6 @@ export function createEdgeMetrics(registry: Registry, sources: EdgeGaugeSources)
   });
   const upstreamErrors = counter(registry, 'edge_upstream_errors_total', 'Proxied calls that failed, by route and code', ['route', 'code'] as const);
   const rateLimiterErrors = counter(registry, 'edge_rate_limiter_errors_total', 'Rate-limit checks skipped because the limiter failed', []);
-  const breaker = new Gauge({
-    name: 'edge_circuit_breaker_state',
-    help: 'Circuit breaker around token-service: 0 closed, 1 half-open, 2 open',
-    labelNames: ['dependency'] as const,
-    registers: [registry],
-  });
   sampled(registry, 'edge_jwks_age_seconds', 'Age of the key set in use (-1: never loaded)', () => {
     const age = sources.jwksAgeMs();
     return age === undefined ? -1 : age / 1000;
@@ -47,14 +39,16 @@ export function createEdgeMetrics(registry: Registry, sources: EdgeGaugeSources)
   sampled(registry, 'edge_revocation_lag_seconds', 'Seconds since the revocation set was last confirmed complete by the pull feed (-1: never)', () => sources.revocationLagSeconds() ?? -1);
   sampled(registry, 'edge_revocation_entries', 'Revoked jtis, families and keys held', sources.revocationEntries);
   sampled(registry, 'edge_verified_tokens_cached', 'Entries in the verified-token cache', sources.verifiedTokens);
-  breaker.set({ dependency: 'token-service' }, 0);
-  return {
-    decisions,
-    decisionDuration,
-    upstreamErrors,
-    rateLimiterErrors,
-    setBreakerState: (state) => breaker.set({ dependency: 'token-service' }, BREAKER_VALUE[state]),
-  };
+  new Gauge({
+    name: 'edge_circuit_breaker_state',
+    help: 'Circuit breaker around token-service: 0 closed, 1 half-open, 2 open',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+    collect() {
+      this.set({ dependency: 'token-service' }, BREAKER_VALUE[sources.breakerState()]);
+    },
+  });
+  return { decisions, decisionDuration, upstreamErrors, rateLimiterErrors };
 }
 
 /** A gauge read at scrape time, so nothing on the request path updates it. */

@@ -55,14 +55,12 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
 
   const metrics = createServiceMetrics('auth-edge');
   const readiness = new Readiness();
-  let setBreakerState: (state: CircuitBreaker['state']) => void = () => undefined;
   const breaker = new CircuitBreaker('token-service', {
     failureThreshold: config.breakerFailureThreshold,
     resetMs: config.breakerResetMs,
     now,
     isFailure: isOutage,
     onStateChange: (state) => {
-      setBreakerState(state);
       if (state === 'open') logger.warn('token-service: circuit open; serving cached keys and revocations');
       else if (state === 'closed') logger.info('token-service: circuit closed');
     },
@@ -100,8 +98,8 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
     revocationLagSeconds: () => revocationSync.lagSeconds(),
     revocationEntries: () => revocations.size,
     verifiedTokens: () => verifiedTokens.size,
+    breakerState: () => breaker.state,
   });
-  setBreakerState = edgeMetrics.setBreakerState;
   readiness.register('jwks', () => jwks.status());
   readiness.register('revocations', () => revocationSync.status());
 

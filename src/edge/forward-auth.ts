@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DecisionTarget, Gate } from './gate.js';
 import { identityHeaders } from './identity-headers.js';
 
@@ -39,7 +39,7 @@ export function decisionTarget(request: FastifyRequest): DecisionTarget {
 export async function forwardAuthRoutes(app: FastifyInstance, options: { gate: Gate }): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
-  const handler = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const admitted = await options.gate.admit('forward_auth', request, reply, decisionTarget(request));
     if (admitted === undefined) return reply;
     return reply

@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../platform/index.js';
 import { refuse, refusalResponse, type Refusal } from './errors.js';
-import type { EdgeMetrics, EdgeMode } from './edge-metrics.js';
+import type { EdgeMetrics } from './edge-metrics.js';
 import { requestPath } from './request-target.js';
 import type { PreparedRoute, RouteTable } from './routes/route-table.js';
-import { runChecks, type RequestFacts, type Verification, type VerifiedToken } from './verification.js';
+import { runChecks, type EdgeMode, type RequestFacts, type Verification, type VerifiedToken } from './verification.js';
 
 /** The request being decided, as each mode reads it (forward-auth from the proxy's headers). */
 export interface DecisionTarget {
@@ -20,6 +20,17 @@ export interface Admitted {
   token: VerifiedToken | undefined;
 }
 
+/** One decision in progress: what a refusal needs to be answered, counted and logged. */
+interface Decision {
+  mode: EdgeMode;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  method: string;
+  path: string | undefined;
+  route: PreparedRoute | undefined;
+  started: number;
+}
+
 /**
  * Decides one request for either mode: route match, then the route's prepared checks. A refusal is
  * answered here, so both modes refuse identically, and counted and logged under its code.
@@ -33,49 +44,50 @@ export class Gate {
   ) {}
 
   async admit(mode: EdgeMode, request: FastifyRequest, reply: FastifyReply, target: DecisionTarget): Promise<Admitted | undefined> {
-    const started = performance.now();
-    const path = requestPath(target.target);
-    if (path === undefined) return this.refuse(mode, request, reply, refuse('request_invalid'), undefined, target.method, started);
-    const route = this.routes.match(mode, target.host, path, target.method);
-    if (route === undefined) {
-      const code = mode === 'proxy' ? 'route_not_found' : 'route_not_configured';
-      return this.refuse(mode, request, reply, refuse(code), undefined, target.method, started, path);
-    }
+    const decision: Decision = { mode, request, reply, method: target.method, path: undefined, route: undefined, started: performance.now() };
+    decision.path = requestPath(target.target);
+    if (decision.path === undefined) return this.refuse(decision, refuse('request_invalid'));
+    decision.route = this.routes.match(mode, target.host, decision.path, target.method);
+    if (decision.route === undefined) return this.refuse(decision, refuse(mode === 'proxy' ? 'route_not_found' : 'route_not_configured'));
     const facts: RequestFacts = {
       method: target.method,
-      path,
+      path: decision.path,
       host: target.host,
       ip: request.ip,
       authorization: request.headers.authorization,
       dpop: single(request.headers.dpop),
     };
     const verification: Verification = { request: facts, nowSeconds: this.now() / 1000 };
-    const refusal = await runChecks(route.checks, verification);
-    if (refusal !== undefined) return this.refuse(mode, request, reply, refusal, route, target.method, started, path);
-    this.metrics.decisions.inc({ mode, result: 'allow', reason: 'ok' });
-    this.metrics.decisionDuration.observe({ mode }, (performance.now() - started) / 1000);
-    return { route, token: verification.token };
+    const refusal = await runChecks(decision.route.checks, verification);
+    if (refusal !== undefined) return this.refuse(decision, refusal);
+    this.record(decision, 'allow', 'ok');
+    return { route: decision.route, token: verification.token };
   }
 
-  private refuse(
-    mode: EdgeMode,
-    request: FastifyRequest,
-    reply: FastifyReply,
-    refusal: Refusal,
-    route: PreparedRoute | undefined,
-    method: string,
-    started: number,
-    path?: string,
-  ): undefined {
-    this.metrics.decisions.inc({ mode, result: 'deny', reason: refusal.code });
-    this.metrics.decisionDuration.observe({ mode }, (performance.now() - started) / 1000);
+  private refuse(decision: Decision, refusal: Refusal): undefined {
+    const { request, reply, route } = decision;
+    this.record(decision, 'deny', refusal.code);
     const response = refusalResponse(refusal, route?.definition.policy.scopes ?? []);
     this.logger.info(
-      { reqId: request.id, mode, code: refusal.code, status: response.status, route: route?.definition.name, method, path, remote: request.ip },
+      {
+        reqId: request.id,
+        mode: decision.mode,
+        code: refusal.code,
+        status: response.status,
+        route: route?.definition.name,
+        method: decision.method,
+        path: decision.path,
+        remote: request.ip,
+      },
       'edge: request refused',
     );
     void reply.code(response.status).headers(response.headers).type('application/json').send(response.body);
     return undefined;
+  }
+
+  private record(decision: Decision, result: 'allow' | 'deny', reason: string): void {
+    this.metrics.decisions.inc({ mode: decision.mode, result, reason });
+    this.metrics.decisionDuration.observe({ mode: decision.mode }, (performance.now() - decision.started) / 1000);
   }
 }
 

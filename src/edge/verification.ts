@@ -2,6 +2,9 @@ import type { AccessTokenClaims } from '../tokens/index.js';
 import type { Refusal } from './errors.js';
 import type { VerificationKey } from './keys/verification-key.js';
 
+/** Forward-auth answers a proxy's question; proxy mode forwards the request itself. */
+export type EdgeMode = 'forward_auth' | 'proxy';
+
 /** What the edge knows about the request being decided, in either mode. */
 export interface RequestFacts {
   method: string;

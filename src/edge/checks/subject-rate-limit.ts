@@ -9,7 +9,8 @@ export function subjectRateLimit(limiter: RateLimiter, rule: RateRule, onError: 
     rule,
     (verification) => {
       const { claims } = verification.token!;
-      return `edge:sub:${claims.client_id}:${claims.sub}`;
+      // The length prefix keeps `a:b` + `c` and `a` + `b:c` in different buckets.
+      return `edge:sub:${claims.client_id.length}:${claims.client_id}:${claims.sub}`;
     },
     onError,
   );

@@ -1,5 +1,4 @@
-import type { EdgeMode } from '../edge-metrics.js';
-import type { Check } from '../verification.js';
+import type { Check, EdgeMode } from '../verification.js';
 import { IDENTITY_HEADER_PREFIX, type ClaimHeader } from '../identity-headers.js';
 import type { RouteDefinition } from './route-definition.js';
 
