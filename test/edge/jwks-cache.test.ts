@@ -17,6 +17,16 @@ describe('JWKS cache', () => {
     });
   });
 
+  it('decides known keys from memory: repeated and new tokens cause no call to token-service', async () => {
+    await withEdge({}, async ({ issuer, edge }) => {
+      const fetchesAtStart = issuer.jwksRequests;
+      const repeated = await issuer.sign();
+      for (let i = 0; i < 25; i++) assert.equal((await verify(edge, repeated)).status, 200);
+      for (let i = 0; i < 25; i++) assert.equal((await verify(edge, await issuer.sign())).status, 200);
+      assert.equal(issuer.jwksRequests, fetchesAtStart);
+    });
+  });
+
   it('refreshes when token-service announces a published key on the bus', async () => {
     await withEdge({ env: { EDGE_KID_MISS_MIN_INTERVAL: '1h' } }, async ({ issuer, edge, bus }) => {
       const fetchesAtStart = issuer.jwksRequests;
