@@ -40,7 +40,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     // Unknown properties are refused, not silently dropped; query strings still coerce to numbers.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     // Path parameters up to 256 characters (client ids may be 128); the default 100 answered 414.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     // Errors Fastify raises before routing (a malformed URL, an over-long parameter) are problems too.
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, toHttpProblem(error), error),
     ...(options.https ? { https: options.https } : {}),
