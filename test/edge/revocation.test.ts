@@ -60,6 +60,23 @@ describe('revocation reaches the edge', () => {
     }
   });
 
+  it('reads a long feed page by page', async () => {
+    const issuer = await FakeIssuer.start();
+    try {
+      for (let i = 0; i < 2500; i++) await issuer.revoke('jti', `bulk-${i}`);
+      const edge = await startTestEdge({ issuer, env: NO_POLLING });
+      try {
+        for (const jti of ['bulk-0', 'bulk-999', 'bulk-1000', 'bulk-2499']) {
+          assert.equal(await refusalCode(await verify(edge, await issuer.sign({ jti }))), 'token_revoked', jti);
+        }
+      } finally {
+        await edge.close();
+      }
+    } finally {
+      await issuer.close();
+    }
+  });
+
   it('a seq gap on the bus makes the edge pull the events it missed', async () => {
     await withEdge({ env: NO_POLLING }, async ({ issuer, edge }) => {
       const missed = await issuer.sign({ jti: 'missed' });

@@ -76,13 +76,16 @@ export class RevocationSync {
     const { set, client, logger } = this.options;
     try {
       for (;;) {
-        const page = await client.fetchRevocations(set.lastSeq, PAGE_SIZE);
+        const since = set.lastSeq;
+        const page = await client.fetchRevocations(since, PAGE_SIZE);
         for (const event of page.events) set.apply(event);
-        if (page.events.length < PAGE_SIZE) {
+        const last = page.events[page.events.length - 1]?.seq ?? since;
+        // A short page is the end; so is a full one that does not advance (a feed ignoring `since`).
+        if (page.events.length < PAGE_SIZE || last <= since) {
           set.markSyncedTo(page.latestSeq);
           break;
         }
-        set.markSyncedTo(page.events[page.events.length - 1]!.seq);
+        set.markSyncedTo(last);
       }
       this.syncedAt = this.options.now();
       if (this.lastPullFailed) logger.info({ lastSeq: set.lastSeq }, 'revocations: feed restored');
