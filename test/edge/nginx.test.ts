@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startDemoUpstream, type DemoUpstream } from '../../src/edge/index.js';
 import { TEST_AUDIENCE, type FakeIssuer } from '../support/fake-issuer.js';
@@ -80,6 +81,19 @@ describe('a real nginx using the edge through auth_request', { skip }, () => {
     assert.equal(response.status, 200);
     const echo = (await response.json()) as Echo;
     assert.deepEqual(echo.identity, { subject: null, clientId: null, scopes: null });
+  });
+
+  it('answers 400 for a path with dot segments, which the edge will not match routes on', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      // node:http sends the path as written; fetch would normalise it away.
+      const request = httpRequest(`${proxy.url}/public/../demo/items`, { path: '/public/../demo/items' }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    assert.equal(status, 400);
   });
 
   it('passes the edge\'s 429 on, with Retry-After, through the X-Auth-Error mapping', async () => {
