@@ -79,10 +79,23 @@ export class KeyRing {
     return signer;
   }
 
+  /**
+   * Of the keys whose activation has passed, the latest rotation's (the one not superseded, whose
+   * retirement is unscheduled), else the one created last. A key still pending from an earlier
+   * rotation must not take over from a later rotation's key when its activation time comes: that
+   * rotation scheduled its retirement, so its tokens would outlive its publication.
+   */
   private activeKey(now: number): SigningKeyRecord | undefined {
+    const rank = (key: SigningKeyRecord): [number, number] => [key.retiresAt === null ? 1 : 0, key.createdAt.getTime()];
     let current: SigningKeyRecord | undefined;
     for (const key of this.live) {
-      if (key.activatesAt.getTime() <= now && (key.retiresAt === null || key.retiresAt.getTime() > now)) current = key;
+      if (key.activatesAt.getTime() > now || (key.retiresAt !== null && key.retiresAt.getTime() <= now)) continue;
+      if (current === undefined) {
+        current = key;
+        continue;
+      }
+      const [candidate, incumbent] = [rank(key), rank(current)];
+      if (candidate[0] > incumbent[0] || (candidate[0] === incumbent[0] && candidate[1] >= incumbent[1])) current = key;
     }
     return current;
   }
