@@ -150,6 +150,25 @@ describe('key rotation with a publish lead (AUTH_KEY_PUBLISH_LEAD=1h, AUTH_KEY_R
     assert.equal(kidOf((await ts.clientCredentials(client)).access_token), withLead.kid);
   });
 
+  test('an immediate rotation supersedes a key still pending from an earlier rotation; the older key never signs', async () => {
+    const pending = (await (await ts.admin('POST', '/admin/keys/rotate', {})).json()) as { kid: string; activatesAt: string };
+    assert.equal(Date.parse(pending.activatesAt), clock + HOUR);
+    const immediate = (await (await ts.admin('POST', '/admin/keys/rotate', { publishLeadSeconds: 0 })).json()) as { kid: string };
+    assert.equal(kidOf((await ts.clientCredentials(client)).access_token), immediate.kid);
+
+    // When the superseded key's activation time comes, the newer key keeps signing.
+    clock += HOUR + 1000;
+    await ts.service.context.keyRing.reload();
+    const token = (await ts.clientCredentials(client)).access_token;
+    assert.equal(kidOf(token), immediate.kid, 'the key of the latest rotation signs, not the one it superseded');
+
+    // Whatever signs, its tokens must expire while its key is still published.
+    const keys = ((await (await ts.admin('GET', '/admin/keys')).json()) as { keys: Array<{ kid: string; retiresAt: string | null }> }).keys;
+    const signingKey = keys.find((k) => k.kid === kidOf(token))!;
+    const exp = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
+    assert.ok(signingKey.retiresAt === null || Date.parse(signingKey.retiresAt) >= exp * 1000, 'token outlives its signing key');
+  });
+
   test('rotation needs the admin token', async () => {
     const before = await kids(ts);
     const response = await fetch(`${internalBase(ts)}/admin/keys/rotate`, { method: 'POST' });
