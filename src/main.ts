@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import { createEdgeService, demoRoutes, startDemoUpstream } from './edge/index.js';
 import { closeOnSignals, ConfigError, createLogger, loadConfig, writeSecretFile, type Config, type Logger } from './platform/index.js';
-import { createSecretsProvider, type SecretsSetup } from './secrets/index.js';
+import { createSecretsProvider, type SecretsProvider, type SecretsSetup } from './secrets/index.js';
 import { openCache, openStore, PostgresDb, type Cache } from './store/index.js';
 import { createTokenService, ensureDemoClient, type TokenService } from './token-service/index.js';
 
@@ -58,10 +58,28 @@ async function runTokenService(config: Config, closers: Array<() => Promise<unkn
   return service;
 }
 
-/** The edge; in one process with token-service it shares the in-process bus and the generated admin token. */
-async function runEdge(config: Config, closers: Array<() => Promise<unknown>>, shared?: { cache: Cache; adminToken: string }): Promise<string> {
+/** Secrets the edge reads from the provider: its Redis credentials (`edge/redis` → `url`). */
+const EDGE_REDIS_SECRET = 'edge/redis';
+
+/**
+ * The edge. In one process with token-service it shares the in-process bus, the secrets provider
+ * and the generated admin token; on its own it is a Vault client too, so its log tells the
+ * runbook's `grep -i vault` story.
+ */
+async function runEdge(
+  config: Config,
+  closers: Array<() => Promise<unknown>>,
+  shared?: { cache: Cache; adminToken: string; secrets: SecretsProvider },
+): Promise<string> {
   const logger = createLogger({ level: config.platform.logLevel, name: 'auth-edge-service' });
-  const cache = shared?.cache ?? openCache({ redisUrl: config.platform.redisUrl, onRedisError: (error) => logger.warn({ err: error }, 'redis error') });
+  let secrets = shared?.secrets;
+  if (secrets === undefined && config.platform.secretsProvider === 'vault') {
+    secrets = (await openSecrets(config, logger)).secrets;
+    const provider = secrets;
+    closers.push(() => provider.close());
+  }
+  const redisUrl = (await secrets?.read(EDGE_REDIS_SECRET))?.url ?? config.platform.redisUrl;
+  const cache = shared?.cache ?? openCache({ redisUrl, onRedisError: (error) => logger.warn({ err: error }, 'redis error') });
   let routes;
   if (config.edge.routesFile === undefined) {
     const upstream = await startDemoUpstream();
@@ -73,6 +91,10 @@ async function runEdge(config: Config, closers: Array<() => Promise<unknown>>, s
     ...(routes ? { routes } : {}),
     ...(shared ? { adminToken: shared.adminToken } : {}),
   });
+  if (secrets !== undefined) {
+    const provider = secrets;
+    edge.readiness.register('secrets', () => provider.status());
+  }
   const url = await edge.start();
   closers.unshift(() => edge.close());
   if (!shared) closers.push(() => cache.close());
@@ -107,7 +129,7 @@ async function main(): Promise<void> {
   if (role !== 'edge') tokenService = await runTokenService(config, closers);
   let edgeUrl: string | undefined;
   if (role !== 'token-service') {
-    edgeUrl = await runEdge(config, closers, tokenService && { cache: tokenService.context.store, adminToken: tokenService.adminToken });
+    edgeUrl = await runEdge(config, closers, tokenService && { cache: tokenService.context.store, adminToken: tokenService.adminToken, secrets: tokenService.context.secrets });
   }
   let demoSecretFile: string | undefined;
   if (tokenService !== undefined && config.tokenService.demoClient) {
