@@ -96,7 +96,9 @@ export async function oauthRoutes(app: FastifyInstance, ctx: TokenServiceContext
     const family = await ctx.store.refreshFamilies.findByActiveToken(hashRefreshToken(token));
     const now = ctx.now();
     if (family === undefined || family.revokedAt !== null || family.expiresAt.getTime() <= now) return { active: false };
-    if (family.createdAt.getTime() / 1000 <= ctx.revocations.minIssuedAt() - 1) return { active: false };
+    // Families from before the revoke-all second are dead; within it, revokeAll's revoked_at decides
+    // (a family created in the revoke-all's own millisecond, after it, stays live as the grant says).
+    if (family.createdAt.getTime() / 1000 < ctx.revocations.minIssuedAt() - 1) return { active: false };
     return { active: true, token_type: 'refresh_token', scope: family.scope, client_id: family.clientId, sub: family.subject, aud: family.audience, iss: ctx.config.issuer, exp: Math.floor(family.expiresAt.getTime() / 1000), sid: family.familyId };
   });
 
