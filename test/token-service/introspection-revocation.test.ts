@@ -263,6 +263,16 @@ describe('introspection (RFC 7662), revocation (RFC 7009), revoke-all and the re
       assert.equal(audit.entries[0]!.actor, 'admin');
     });
 
+    test('a pair minted in the very millisecond of a revoke-all, on a whole second, is active and refreshable', async () => {
+      clock = Math.ceil(clock / 1000) * 1000 + 1000;
+      assert.equal((await ts.admin('POST', '/admin/revoke-all')).status, 200);
+      const pair = await ts.issuePair('user-7', alice.client_id);
+      assert.equal((await introspect(ts, alice, pair.access_token)).active, true);
+      // Introspection and the refresh grant must agree on the refresh token.
+      assert.equal((await introspect(ts, alice, pair.refresh_token!)).active, true);
+      assert.equal((await ts.refresh(alice, pair.refresh_token!)).status, 200);
+    });
+
     test('needs the admin token', async () => {
       const response = await fetch(`${internalBase(ts)}/admin/revoke-all`, { method: 'POST' });
       assert.equal(response.status, 401);
