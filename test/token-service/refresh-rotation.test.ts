@@ -9,9 +9,11 @@ for (const database of DATABASES) {
   describe(`refresh-token rotation and reuse detection on ${database.name}`, () => {
     let ts: TestTokenService;
     let client: TestClient;
+    // Real time plus an offset tests can add to, to cross the refresh-token lifetime.
+    let offset = 0;
 
     before(async () => {
-      ts = await startTestTokenService({ database: database.name });
+      ts = await startTestTokenService({ database: database.name, env: { AUTH_REFRESH_TOKEN_TTL: '1d' }, now: () => Date.now() + offset });
       client = await ts.createClient({ scopes: ['read', 'write', 'admin'], grant_types: ['client_credentials', 'refresh_token'] });
     });
     after(() => ts.close());
@@ -150,6 +152,19 @@ for (const database of DATABASES) {
       await expectRefused(await ts.form('/oauth2/token', { grant_type: 'refresh_token', refresh_token: pair.refresh_token!, scope: 'nonexistent' }, client), 'invalid_scope');
       const next = await refreshOk(pair.refresh_token!);
       assert.equal(next.scope, 'read');
+    });
+
+    test('a refresh token past its family lifetime is invalid_grant, and rotation does not extend the lifetime', async () => {
+      const pair = await ts.issuePair('hank', client.client_id);
+      offset += 12 * 3_600_000;
+      const rotated = await refreshOk(pair.refresh_token!);
+      offset += 12 * 3_600_000 + 1000;
+      try {
+        assert.deepEqual(await introspect(ts, client, rotated.refresh_token!), { active: false });
+        await expectRefused(await ts.refresh(client, rotated.refresh_token!), 'invalid_grant');
+      } finally {
+        offset = 0;
+      }
     });
 
     test('an unknown refresh token is invalid_grant', async () => {
