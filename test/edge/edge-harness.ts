@@ -1,4 +1,4 @@
-import { EnvReader, readEdgeConfig, type EdgeConfig } from '../../src/platform/index.js';
+import { EnvReader, readEdgeConfig, scrubTokens, type EdgeConfig } from '../../src/platform/index.js';
 import { MemoryEventBus, MemoryRateLimiter, type EventBus, type RateLimiter } from '../../src/store/index.js';
 import { createEdgeService, type EdgeService, type RouteSpec } from '../../src/edge/index.js';
 import { FakeIssuer, TEST_AUDIENCE } from '../support/fake-issuer.js';
@@ -11,6 +11,8 @@ export interface TestEdge {
   logs: string[];
   close(): Promise<void>;
 }
+
+const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\./;
 
 /** A route every test can use: forward-auth decisions for anything under /api. */
 export const API_ROUTE: RouteSpec = {
@@ -54,7 +56,17 @@ export async function startTestEdge(options: TestEdgeOptions): Promise<TestEdge>
     ...(options.now ? { now: options.now } : {}),
   });
   const url = await service.start();
-  return { url, service, logs, close: () => service.close() };
+  return {
+    url,
+    service,
+    logs,
+    async close() {
+      await service.close();
+      // Every test doubles as a check of the logging rule: no token ever reaches a log line.
+      const leaked = logs.find((line) => JWT.test(line));
+      if (leaked !== undefined) throw new Error(`a token reached an edge log line: ${scrubTokens(leaked)}`);
+    },
+  };
 }
 
 /** Asks the edge's forward-auth endpoint about a request, as nginx would. */
