@@ -64,7 +64,7 @@ function readRateRule(env: EnvReader, name: string, fallback: string): EdgeRateR
 
 /** `http://host:port` for a listener token-service opens itself; a bad port is reported by its own section. */
 function localAddress(host: string, port: string | undefined, fallbackPort: string): string {
-  const usablePort = port !== undefined && /^\d{1,5}$/.test(port) ? port : fallbackPort;
+  const usablePort = port !== undefined && /^\d{1,5}$/.test(port) && Number(port) <= 65535 ? port : fallbackPort;
   return `http://${host.includes(':') ? `[${host}]` : host}:${usablePort}`;
 }
 
