@@ -24,7 +24,8 @@ export type KidResolution = VerificationKey | 'unknown' | 'unavailable';
 export class JwksCache {
   private keys = new Map<string, VerificationKey>();
   private loadedAt: number | undefined;
-  private lastAttemptAt = Number.NEGATIVE_INFINITY;
+  /** Only refreshes caused by kid misses count against the miss budget; background ones do not. */
+  private lastMissRefreshAt = Number.NEGATIVE_INFINITY;
   private lastAttemptFailed = false;
   private lastError: string | undefined;
   private inFlight: Promise<boolean> | undefined;
@@ -49,11 +50,15 @@ export class JwksCache {
   }
 
   /**
-   * After a miss: refresh if the last attempt is old enough, then answer. `unknown` only when a
-   * usable set confirms the kid is absent; otherwise `unavailable`, since a new key may exist.
+   * After a miss: join a refresh in flight, or start one unless a miss did so within
+   * `kidMissMinIntervalMs`; then answer. `unknown` only when a usable set confirms the kid is
+   * absent; otherwise `unavailable`, since a new key may exist.
    */
   async resolveUnknownKid(kid: string): Promise<KidResolution> {
-    if (this.options.now() - this.lastAttemptAt >= this.options.kidMissMinIntervalMs || this.inFlight) {
+    if (this.inFlight) {
+      await this.inFlight;
+    } else if (this.options.now() - this.lastMissRefreshAt >= this.options.kidMissMinIntervalMs) {
+      this.lastMissRefreshAt = this.options.now();
       await this.refresh();
     }
     const key = this.lookup(kid);
@@ -94,7 +99,6 @@ export class JwksCache {
   }
 
   private async load(): Promise<boolean> {
-    this.lastAttemptAt = this.options.now();
     try {
       const document = await this.options.client.fetchJwks();
       const keys = await this.importSet(document);
