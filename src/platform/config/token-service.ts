@@ -34,12 +34,17 @@ export function readTokenServiceConfig(env: EnvReader): TokenServiceConfig {
     env.fail('AUTH_KEY_RETENTION', 'must be at least AUTH_ACCESS_TOKEN_TTL, or tokens would outlive their key');
   }
   const rotation = env.string('AUTH_KEY_ROTATION_INTERVAL', '30d');
+  const issuer = env.url('AUTH_ISSUER', `http://${host.includes(':') ? `[${host}]` : host}:${port}`) ?? '';
+  // RFC 8414 §2: the issuer is a URL with no query or fragment (clients compare it byte for byte).
+  if (issuer !== '' && (new URL(issuer).search !== '' || new URL(issuer).hash !== '' || issuer.endsWith('?') || issuer.endsWith('#'))) {
+    env.fail('AUTH_ISSUER', 'must have no query or fragment (RFC 8414)');
+  }
   return {
     host,
     port,
     internalHost: env.string('TOKEN_SERVICE_INTERNAL_HOST', host),
     internalPort: env.int('TOKEN_SERVICE_INTERNAL_PORT', 8443, { min: 0, max: 65535 }),
-    issuer: env.url('AUTH_ISSUER', `http://${host.includes(':') ? `[${host}]` : host}:${port}`) ?? '',
+    issuer,
     signingAlg: env.oneOf('AUTH_SIGNING_ALG', SIGNING_ALGORITHMS, 'ES256'),
     accessTokenTtlMs,
     refreshTokenTtlMs: env.duration('AUTH_REFRESH_TOKEN_TTL', '30d', { minMs: 1000 }),
