@@ -107,6 +107,13 @@ describe('configuration', () => {
     assert.deepEqual(error.problems.map((p) => p.variable), ['AUTH_KEY_RETENTION']);
   });
 
+  test('an issuer with a query or fragment is refused (RFC 8414 §2)', () => {
+    for (const issuer of ['https://auth.example/?tenant=a', 'https://auth.example/#x', 'https://auth.example/path?']) {
+      assert.deepEqual(configError({ AUTH_ISSUER: issuer }).problems.map((p) => p.variable), ['AUTH_ISSUER'], issuer);
+    }
+    assert.equal(loadConfig({ AUTH_ISSUER: 'https://auth.example/tenant-a' }).tokenService.issuer, 'https://auth.example/tenant-a');
+  });
+
   test('durations below their minimum are refused', () => {
     const error = configError({ AUTH_ACCESS_TOKEN_TTL: '500ms', AUTH_FAILED_AUTH_WINDOW: '0s' });
     assert.deepEqual(error.problems.map((p) => p.variable).sort(), ['AUTH_ACCESS_TOKEN_TTL', 'AUTH_FAILED_AUTH_WINDOW']);
