@@ -38,10 +38,14 @@ export function refreshTokenGrant(deps: RefreshTokenGrantDeps): GrantHandler {
       const now = new Date(deps.now());
       let reuse: RevocationEvent | undefined;
       let scopes: string[] = [];
+      let audience: string[] = [];
       const result = await deps.families.rotate(hashRefreshToken(presented), next.hash, now, {
         validate(family) {
           if (family.clientId !== client.clientId) throw new InvalidGrant('refresh token was issued to another client');
           scopes = grantedScopes(client, requestedScope, parseScope(family.scope).filter((s) => client.scopes.includes(s)));
+          // Like scopes, audiences taken from the client since the grant are no longer minted.
+          audience = family.audience.filter((a) => client.audiences.includes(a));
+          if (audience.length === 0) throw new InvalidGrant('none of the refresh token\'s audiences is still allowed for the client');
         },
         async onReuse(tx, family) {
           reuse = await deps.revocations.record('family', family.familyId, new Date(now.getTime() + deps.accessTokenTtlMs), tx);
@@ -70,7 +74,7 @@ export function refreshTokenGrant(deps: RefreshTokenGrantDeps): GrantHandler {
             client,
             subject: result.family.subject,
             scopes,
-            audience: result.family.audience,
+            audience,
             familyId: result.family.familyId,
           });
           return {
