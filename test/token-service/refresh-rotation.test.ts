@@ -167,6 +167,22 @@ for (const database of DATABASES) {
       }
     });
 
+    test('an audience removed from the client is no longer minted on refresh', async () => {
+      const narrowing = await ts.createClient({ scopes: ['read', 'write'], audiences: ['https://a.example', 'https://b.example'], grant_types: ['refresh_token'] });
+      const pair = await ts.issuePair('ivan', narrowing.client_id);
+      assert.deepEqual(decodeJwt(pair.access_token).aud, ['https://a.example', 'https://b.example']);
+      assert.equal((await ts.admin('PATCH', `/admin/clients/${narrowing.client_id}`, { audiences: ['https://a.example'], scopes: ['read'] })).status, 200);
+      const next = await refreshOk(pair.refresh_token!, {}, narrowing);
+      assert.equal(decodeJwt(next.access_token).scope, 'read', 'a scope removed from the client is dropped');
+      assert.equal(decodeJwt(next.access_token).aud, 'https://a.example', 'so is an audience');
+
+      // With none of its audiences left, the grant covers nothing: refused, and the token is not spent.
+      assert.equal((await ts.admin('PATCH', `/admin/clients/${narrowing.client_id}`, { audiences: ['https://c.example'] })).status, 200);
+      await expectRefused(await ts.refresh(narrowing, next.refresh_token!), 'invalid_grant');
+      assert.equal((await ts.admin('PATCH', `/admin/clients/${narrowing.client_id}`, { audiences: ['https://a.example', 'https://c.example'] })).status, 200);
+      assert.equal(decodeJwt((await refreshOk(next.refresh_token!, {}, narrowing)).access_token).aud, 'https://a.example');
+    });
+
     test('an unknown refresh token is invalid_grant', async () => {
       await expectRefused(await ts.refresh(client, 'not-a-refresh-token'), 'invalid_grant');
     });
