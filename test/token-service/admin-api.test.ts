@@ -88,6 +88,18 @@ describe('admin API', () => {
       });
     }
 
+    test('the admin and internal APIs are not served on the public listener', async () => {
+      assert.notEqual(ts.internalUrl, ts.url);
+      for (const path of ['/admin/clients', '/admin/keys', '/internal/revocations?since=0']) {
+        const response = await fetch(ts.url + path, { headers: { authorization: `Bearer ${ts.adminToken}` } });
+        assert.equal(response.status, 404, path);
+      }
+      const issue = await fetch(`${ts.url}/internal/tokens`, {
+        method: 'POST', headers: { authorization: `Bearer ${ts.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ subject: 'u', client_id: 'c' }),
+      });
+      assert.equal(issue.status, 404);
+    });
+
     test('a failed admin authentication is audited, without the presented token', async () => {
       const guess = `guess-${Date.now()}-admin`;
       await problem(await call('GET', '/admin/clients', `Bearer ${guess}`), 401, 'admin_unauthorized');
@@ -172,6 +184,14 @@ describe('admin API', () => {
       const read = (await (await ts.admin('GET', '/admin/clients/dup-client')).json()) as { name: string };
       assert.equal(read.name, 'original');
       assert.equal((await ts.form('/oauth2/token', { grant_type: 'client_credentials' }, original)).status, 200);
+    });
+
+    test('concurrent creations of one client_id: exactly one 201, the rest 409', async () => {
+      const responses = await Promise.all(Array.from({ length: 5 }, (_v, i) =>
+        ts.admin('POST', '/admin/clients', { client_id: 'raced-client', name: `racer ${i}`, scopes: ['read'], audiences: ['api'] })));
+      assert.deepEqual(responses.map((r) => r.status).sort(), [201, 409, 409, 409, 409]);
+      const winner = (await responses.find((r) => r.status === 201)!.json()) as TestClient;
+      assert.equal((await ts.form('/oauth2/token', { grant_type: 'client_credentials' }, winner)).status, 200, 'the secret shown is the one stored');
     });
 
     test('unknown fields are refused with 400, not silently dropped', async () => {

@@ -274,6 +274,16 @@ describe('client authentication at the token endpoint', () => {
       await expectInvalidClient(await token(await clientAssertion(ts, client.client_id, key, { sub: other.client_id })), false);
     });
 
+    test('replacing the registered keys takes effect at once: the old key is refused, the new one accepted', async () => {
+      const oldKey = await generateClientKey();
+      const rotating = await createPrivateKeyJwtClient(ts, oldKey);
+      assert.equal((await token(await clientAssertion(ts, rotating.client_id, oldKey))).status, 200);
+      const newKey = await generateClientKey();
+      assert.equal((await ts.admin('PATCH', `/admin/clients/${rotating.client_id}`, { jwks: { keys: [newKey.publicJwk] } })).status, 200);
+      await expectInvalidClient(await token(await clientAssertion(ts, rotating.client_id, oldKey)), false);
+      assert.equal((await token(await clientAssertion(ts, rotating.client_id, newKey))).status, 200);
+    });
+
     test('a wrong client_assertion_type is 400 invalid_request', async () => {
       const response = await ts.form('/oauth2/token', {
         ...CC, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer', client_assertion: await clientAssertion(ts, client.client_id, key),
