@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { join, resolve } from 'node:path';
 import { createEdgeService, demoRoutes, startDemoUpstream } from './edge/index.js';
-import { closeOnSignals, ConfigError, createLogger, loadConfig, writeSecretFile, type Config, type Logger } from './platform/index.js';
+import { createMesh } from './mesh/index.js';
+import { closeOnSignals, ConfigError, createLogger, createServiceMetrics, loadConfig, Readiness, SERVICE_ACCOUNTS, writeSecretFile, type Config, type Logger } from './platform/index.js';
 import { createSecretsProvider, type SecretsProvider, type SecretsSetup } from './secrets/index.js';
 import { openCache, openStore, PostgresDb, type Cache } from './store/index.js';
 import { createTokenService, ensureDemoClient, type TokenService } from './token-service/index.js';
@@ -86,8 +87,14 @@ async function runEdge(
     closers.push(() => upstream.close());
     routes = demoRoutes(upstream.url, DEMO_AUDIENCE);
   }
+  const metrics = createServiceMetrics('auth-edge');
+  const readiness = new Readiness();
+  const mesh = await createMesh({ config: config.mesh, serviceAccount: SERVICE_ACCOUNTS.edge, logger, metrics, readiness });
+  closers.push(async () => mesh.close());
+  const tokenServiceDispatcher = mesh.createClient({ expectedServer: mesh.workloads(SERVICE_ACCOUNTS.tokenService) });
   const edge = createEdgeService({
-    config: config.edge, logger, bus: cache.bus, rateLimiter: cache.rateLimiter,
+    config: config.edge, logger, bus: cache.bus, rateLimiter: cache.rateLimiter, mesh, metrics, readiness,
+    ...(tokenServiceDispatcher ? { tokenServiceDispatcher } : {}),
     ...(routes ? { routes } : {}),
     ...(shared ? { adminToken: shared.adminToken } : {}),
   });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { createHttpApp, createServiceMetrics, Readiness, type EdgeConfig, type Logger, type ServiceMetrics } from '../platform/index.js';
+import type { Mesh } from '../mesh/index.js';
 import type { EventBus, RateLimiter } from '../store/index.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { createEdgeMetrics } from './edge-metrics.js';
@@ -30,6 +31,13 @@ export interface EdgeServiceOptions {
   adminToken?: string;
   /** How to connect to token-service: the mesh client (`mesh.createClient(...)`) under native mTLS. */
   tokenServiceDispatcher?: Dispatcher;
+  /**
+   * Service identity: callers' workload identities (for identity-bound tokens) and, in native
+   * mode, a TLS listener. Build it on the same `metrics` and `readiness` passed here.
+   */
+  mesh?: Mesh;
+  metrics?: ServiceMetrics;
+  readiness?: Readiness;
   /** Milliseconds since the epoch; tests move time with it. */
   now?: () => number;
 }
@@ -53,8 +61,8 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
     ? parseRoutes({ routes: options.routes })
     : config.routesFile !== undefined ? readRouteFile(config.routesFile) : [];
 
-  const metrics = createServiceMetrics('auth-edge');
-  const readiness = new Readiness();
+  const metrics = options.metrics ?? createServiceMetrics('auth-edge');
+  const readiness = options.readiness ?? new Readiness();
   const breaker = new CircuitBreaker('token-service', {
     failureThreshold: config.breakerFailureThreshold,
     resetMs: config.breakerResetMs,
@@ -123,7 +131,9 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
   );
   const gate = new Gate(routes, edgeMetrics, logger, now);
 
-  const app = createHttpApp({ logger, metrics, readiness, trustProxy: config.trustProxy });
+  // Client certificates are optional: they matter only for tokens bound to a workload identity.
+  const app = createHttpApp({ logger, metrics, readiness, trustProxy: config.trustProxy, https: options.mesh?.serverOptions('optional') ?? null });
+  options.mesh?.install(app);
   void app.register(forwardAuthRoutes, { gate });
   void app.register(reverseProxyRoutes, { gate, routes, pools, metrics: edgeMetrics, trustForwarded: config.trustProxy });
 

@@ -33,6 +33,7 @@ export const REFUSALS = {
   token_key_retired: { status: 401, error: 'invalid_token', description: 'The access token was signed by a retired key' },
   token_audience_invalid: { status: 401, error: 'invalid_token', description: 'The access token is not meant for this API' },
   token_requires_dpop: { status: 401, error: 'invalid_token', description: 'A DPoP-bound token cannot be used as a bearer token' },
+  token_identity_mismatch: { status: 401, error: 'invalid_token', description: 'The access token is bound to another workload identity' },
   insufficient_scope: { status: 403, error: 'insufficient_scope', description: 'The access token lacks a required scope' },
   route_not_configured: { status: 403, error: undefined, description: 'No route is configured for this request' },
   route_not_found: { status: 404, error: undefined, description: 'No route is configured for this request' },

@@ -56,6 +56,7 @@ export class Gate {
       ip: request.ip,
       authorization: request.headers.authorization,
       dpop: single(request.headers.dpop),
+      callerSpiffeId: request.callerIdentity?.spiffeId,
     };
     const verification: Verification = { request: facts, nowSeconds: this.now() / 1000 };
     const refusal = await runChecks(decision.route.checks, verification);

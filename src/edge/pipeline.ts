@@ -5,6 +5,7 @@ import { audience } from './checks/audience.js';
 import { claimsShape } from './checks/claims-shape.js';
 import { credential } from './checks/credential.js';
 import { expiry } from './checks/expiry.js';
+import { identityBinding } from './checks/identity-binding.js';
 import { ipRateLimit } from './checks/ip-rate-limit.js';
 import { issuedAt } from './checks/issued-at.js';
 import { issuer } from './checks/issuer.js';
@@ -71,6 +72,7 @@ export function routeChecks(route: RouteDefinition, deps: PipelineDependencies, 
     ...(route.policy.audience.length > 0 ? [audience(route.policy.audience)] : []),
     ...(route.policy.scopes.length > 0 ? [scopes(route.policy.scopes)] : []),
     senderConstraint,
+    identityBinding,
     ...(deps.rateLimitPerSubject ? [subjectRateLimit(rateLimiter, deps.rateLimitPerSubject, onRateLimiterError)] : []),
   ];
 }

@@ -15,6 +15,8 @@ export interface RequestFacts {
   authorization: string | undefined;
   /** The DPoP proof header; unused until DPoP lands, carried so the pipeline has a place for it. */
   dpop: string | undefined;
+  /** The caller's workload identity as the mesh established it; undefined without one. */
+  callerSpiffeId: string | undefined;
 }
 
 /** The protected header fields the pipeline reads; anything else (jku, x5u, jwk) is ignored. */
