@@ -241,6 +241,12 @@ describe('malformed requests', () => {
     }
   });
 
+  test('unknown form parameters on /oauth2/token are ignored, as RFC 6749 §3.1 requires', async () => {
+    const response = await ts.form('/oauth2/token', { grant_type: 'client_credentials', unknown_param: 'x', nonce: 'y' }, client);
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.equal(((await response.json()) as { token_type: string }).token_type, 'Bearer');
+  });
+
   test('a client with the longest allowed id (128 characters) can be read, updated and deleted', async () => {
     const clientId = 'L'.repeat(128);
     await ts.createClient({ client_id: clientId });
