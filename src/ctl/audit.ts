@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .action(async (options: { after: string; limit: string; event?: string }, command: Command) => {
       const globals = globalOptions(command);
       const query = new URLSearchParams({ after: options.after, limit: options.limit, ...(options.event ? { event: options.event } : {}) });
-      const result = await AdminApi.from(globals).call<{ entries: AuditEntry[] }>('GET', `/admin/audit?${query}`);
+      const result = await (await AdminApi.from(globals)).call<{ entries: AuditEntry[] }>('GET', `/admin/audit?${query}`);
       output(globals, result, () =>
         table(result.entries.map((e) => ({ ...e, details: JSON.stringify(e.details) })) as unknown as Array<Record<string, unknown>>, ['seq', 'at', 'event', 'outcome', 'actor', 'clientId', 'subject', 'ip', 'details']),
       );
@@ -33,7 +33,7 @@ export function register(program: Command): void {
 
   audit.command('verify').description('recompute the hash chain; exits 1 at the first altered, missing or reordered entry').action(async (_o: unknown, command: Command) => {
     const globals = globalOptions(command);
-    const result = await AdminApi.from(globals).call<{ ok: boolean; entries: number; brokenAt?: number; reason?: string }>('GET', '/admin/audit/verify');
+    const result = await (await AdminApi.from(globals)).call<{ ok: boolean; entries: number; brokenAt?: number; reason?: string }>('GET', '/admin/audit/verify');
     output(globals, result, () => (result.ok ? `audit log intact: ${result.entries} entries` : `AUDIT LOG BROKEN at entry ${result.brokenAt}: ${result.reason} (${result.entries} entries verified before it)`));
     if (!result.ok) process.exitCode = 1;
   });

@@ -34,13 +34,13 @@ export function register(program: Command): void {
 
   clients.command('list').action(async (_o: unknown, command: Command) => {
     const globals = globalOptions(command);
-    const result = await AdminApi.from(globals).call<{ clients: ClientView[] }>('GET', '/admin/clients');
+    const result = await (await AdminApi.from(globals)).call<{ clients: ClientView[] }>('GET', '/admin/clients');
     output(globals, result, () => table(result.clients.map((c) => ({ ...c, scopes: c.scopes.join(' ') })) as unknown as Array<Record<string, unknown>>, ['client_id', 'name', 'token_endpoint_auth_method', 'scopes', 'disabled']));
   });
 
   clients.command('show <clientId>').action(async (clientId: string, _o: unknown, command: Command) => {
     const globals = globalOptions(command);
-    const client = await AdminApi.from(globals).call<ClientView>('GET', `/admin/clients/${encodeURIComponent(clientId)}`);
+    const client = await (await AdminApi.from(globals)).call<ClientView>('GET', `/admin/clients/${encodeURIComponent(clientId)}`);
     output(globals, client, () => describe(client));
   });
 
@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .option('--bound-identity <spiffeId>', 'workload identity the client must call from')
     .action(async (name: string, options: { scopes: string; audiences: string; clientId?: string; grants: string; authMethod: string; boundIdentity?: string }, command: Command) => {
       const globals = globalOptions(command);
-      const client = await AdminApi.from(globals).call<ClientView>('POST', '/admin/clients', {
+      const client = await (await AdminApi.from(globals)).call<ClientView>('POST', '/admin/clients', {
         name,
         scopes: list(options.scopes),
         audiences: list(options.audiences),
@@ -68,21 +68,21 @@ export function register(program: Command): void {
 
   clients.command('rotate-secret <clientId>').description('issue a new secret; the old one stops working at once').action(async (clientId: string, _o: unknown, command: Command) => {
     const globals = globalOptions(command);
-    const client = await AdminApi.from(globals).call<ClientView>('POST', `/admin/clients/${encodeURIComponent(clientId)}/secret`);
+    const client = await (await AdminApi.from(globals)).call<ClientView>('POST', `/admin/clients/${encodeURIComponent(clientId)}/secret`);
     output(globals, client, () => describe(client));
   });
 
   for (const [verb, disabled] of [['disable', true], ['enable', false]] as const) {
     clients.command(`${verb} <clientId>`).action(async (clientId: string, _o: unknown, command: Command) => {
       const globals = globalOptions(command);
-      const client = await AdminApi.from(globals).call<ClientView>('PATCH', `/admin/clients/${encodeURIComponent(clientId)}`, { disabled });
+      const client = await (await AdminApi.from(globals)).call<ClientView>('PATCH', `/admin/clients/${encodeURIComponent(clientId)}`, { disabled });
       output(globals, client, () => describe(client));
     });
   }
 
   clients.command('delete <clientId>').action(async (clientId: string, _o: unknown, command: Command) => {
     const globals = globalOptions(command);
-    await AdminApi.from(globals).call('DELETE', `/admin/clients/${encodeURIComponent(clientId)}`);
+    await (await AdminApi.from(globals)).call('DELETE', `/admin/clients/${encodeURIComponent(clientId)}`);
     output(globals, { deleted: clientId }, () => `deleted ${clientId}`);
   });
 }

@@ -1,5 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { Agent, fetch, type Dispatcher } from 'undici';
+import { certificateFiles, clientTlsOptions, loadCertificateMaterial } from '../mesh/index.js';
+import { EnvReader, readMeshConfig, SERVICE_ACCOUNTS } from '../platform/index.js';
 
 export interface GlobalOptions {
   url: string;
@@ -29,20 +32,28 @@ export class AdminApiError extends Error {
 
 /** The token-service admin API, authenticated with the operator's admin token. */
 export class AdminApi {
-  constructor(private readonly baseUrl: string, private readonly token: string) {}
+  constructor(private readonly baseUrl: string, private readonly token: string, private readonly dispatcher?: Dispatcher) {}
 
-  static from(options: GlobalOptions): AdminApi {
-    return new AdminApi(options.url.replace(/\/$/, ''), readAdminToken(options.adminTokenFile));
+  /** Under MESH=native the internal listener wants authctl's client certificate (MESH_CERT_DIR/authctl.crt). */
+  static async from(options: GlobalOptions): Promise<AdminApi> {
+    const env = new EnvReader(process.env);
+    const mesh = readMeshConfig(env);
+    env.finish();
+    const dispatcher = mesh.mode === 'native'
+      ? new Agent({ connect: clientTlsOptions(await loadCertificateMaterial(certificateFiles(mesh, SERVICE_ACCOUNTS.ctl))) })
+      : undefined;
+    return new AdminApi(options.url.replace(/\/$/, ''), readAdminToken(options.adminTokenFile), dispatcher);
   }
 
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
+    let response: Awaited<ReturnType<typeof fetch>>;
     try {
       response = await fetch(this.baseUrl + path, {
         method,
         headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(15_000),
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       });
     } catch (error) {
       throw new Error(`cannot reach ${this.baseUrl}: ${error instanceof Error ? error.message : String(error)}`);

@@ -16,7 +16,7 @@ export function register(program: Command): void {
 
   keys.command('list').description('published keys and their states').action(async (_o: unknown, command: Command) => {
     const globals = globalOptions(command);
-    const result = await AdminApi.from(globals).call<{ keys: KeyView[] }>('GET', '/admin/keys');
+    const result = await (await AdminApi.from(globals)).call<{ keys: KeyView[] }>('GET', '/admin/keys');
     output(globals, result, () => table(result.keys as unknown as Array<Record<string, unknown>>, ['kid', 'alg', 'state', 'activatesAt', 'retiresAt']));
   });
 
@@ -33,7 +33,7 @@ export function register(program: Command): void {
         ...(options.retireNow ? { retireOthersNow: true, publishLeadSeconds: 0 } : {}),
         ...(leadMs === undefined ? {} : { publishLeadSeconds: Math.round(leadMs / 1000) }),
       };
-      const result = await AdminApi.from(globals).call<{ kid: string; activatesAt: string; retired: string[] }>('POST', '/admin/keys/rotate', body);
+      const result = await (await AdminApi.from(globals)).call<{ kid: string; activatesAt: string; retired: string[] }>('POST', '/admin/keys/rotate', body);
       output(globals, result, () => `new key ${result.kid} signs from ${result.activatesAt}` + (result.retired.length > 0 ? `\nretired now: ${result.retired.join(', ')}` : ''));
     });
 }

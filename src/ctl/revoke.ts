@@ -7,7 +7,7 @@ export function register(program: Command): void {
 
   revoke.command('family <familyId>').description('a refresh-token family and every access token minted from it').action(async (familyId: string, _o: unknown, command: Command) => {
     const globals = globalOptions(command);
-    const result = await AdminApi.from(globals).call<{ familyId: string; revoked: boolean }>('POST', `/admin/families/${encodeURIComponent(familyId)}/revoke`);
+    const result = await (await AdminApi.from(globals)).call<{ familyId: string; revoked: boolean }>('POST', `/admin/families/${encodeURIComponent(familyId)}/revoke`);
     output(globals, result, () => (result.revoked ? `revoked family ${familyId}` : `family ${familyId} was already revoked`));
   });
 
@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .action(async (options: { yes?: boolean }, command: Command) => {
       if (!options.yes) throw new Error('this logs out every client and user; pass --yes to confirm');
       const globals = globalOptions(command);
-      const result = await AdminApi.from(globals).call<{ epoch: number; familiesRevoked: number }>('POST', '/admin/revoke-all');
+      const result = await (await AdminApi.from(globals)).call<{ epoch: number; familiesRevoked: number }>('POST', '/admin/revoke-all');
       output(globals, result, () => `revoke-all epoch ${result.epoch} (${new Date(result.epoch * 1000).toISOString()}); ${result.familiesRevoked} refresh families revoked`);
     });
 }
