@@ -6,6 +6,7 @@ import type { Store } from '../store/index.js';
 import type { AccessTokenInspector } from './access-token-inspector.js';
 import type { AdminCredential } from './admin-credential.js';
 import type { ClientAuthenticator } from './client-auth/authenticate-client.js';
+import type { ClientCache } from './client-auth/client-cache.js';
 import type { ClientSecretHasher } from './client-auth/client-secret.js';
 import type { FailedAuthLimiter } from './client-auth/failed-auth-limiter.js';
 import type { GrantRegistry } from './grants/index.js';
@@ -30,6 +31,8 @@ export interface TokenServiceContext {
   minter: TokenMinter;
   grants: GrantRegistry;
   clientAuth: ClientAuthenticator;
+  /** Invalidate it after changing or deleting a client. */
+  clientCache: ClientCache;
   hasher: ClientSecretHasher;
   inspector: AccessTokenInspector;
   revocations: RevocationService;

@@ -8,6 +8,7 @@ import { AdminCredential } from './admin-credential.js';
 import { buildInternalApp, buildPublicApp } from './app.js';
 import { ADMIN_TOKEN_PATH, CLIENT_SECRET_PEPPER_PATH, randomSecret, readOrCreateSecret } from './bootstrap-secrets.js';
 import { ClientAuthenticator } from './client-auth/authenticate-client.js';
+import { ClientCache } from './client-auth/client-cache.js';
 import { ClientSecretHasher } from './client-auth/client-secret.js';
 import { FailedAuthLimiter } from './client-auth/failed-auth-limiter.js';
 import { PrivateKeyJwtVerifier } from './client-auth/private-key-jwt.js';
@@ -44,6 +45,10 @@ export interface TokenService {
   close(): Promise<void>;
 }
 
+/** Bounds how long another replica's admin change can go unseen if its bus event is lost. */
+const CLIENT_CACHE_TTL_MS = 5_000;
+const CLIENT_CACHE_SIZE = 10_000;
+
 /** Builds the token-service on a store and a secrets provider; `listen()` serves it. */
 export async function createTokenService(options: TokenServiceOptions): Promise<TokenService> {
   const { config, logger, store, secrets } = options;
@@ -66,9 +71,12 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   const mesh = await createMesh({ config: options.meshConfig, serviceAccount: SERVICE_ACCOUNTS.tokenService, logger, metrics, readiness });
   const hasher = new ClientSecretHasher(Buffer.from(pepper, 'base64url'));
   const failedAuth = new FailedAuthLimiter(store.rateLimiter, config.failedAuthLimit, config.failedAuthWindowMs);
+  // Client authentication reads clients from memory; the admin API invalidates on change.
+  const clientCache = new ClientCache(store.clients, store.bus, { ttlMs: CLIENT_CACHE_TTL_MS, maxEntries: CLIENT_CACHE_SIZE, now });
+  await clientCache.start();
   const minter = new TokenMinter(config.issuer, keyRing, config.accessTokenTtlMs, now, () => revocations.minIssuedAt());
   const context: TokenServiceContext = {
-    config, store, secrets, logger, metrics, readiness, mesh, keyRing, minter, hasher, revocations, failedAuth, now,
+    config, store, secrets, logger, metrics, readiness, mesh, keyRing, minter, hasher, revocations, failedAuth, clientCache, now,
     counters: {
       issued: counter(metrics.registry, 'tokens_issued_total', 'Tokens issued, by grant type', ['grant_type']),
       refused: counter(metrics.registry, 'token_requests_refused_total', 'OAuth requests refused, by endpoint and error code', ['endpoint', 'error']),
@@ -78,7 +86,7 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
       refreshTokenGrant({ families: store.refreshFamilies, minter, keyRing, revocations, audit: store.audit, accessTokenTtlMs: config.accessTokenTtlMs, now }),
     ]),
     clientAuth: new ClientAuthenticator({
-      clients: store.clients, hasher, limiter: failedAuth, audit: store.audit,
+      clients: clientCache, hasher, limiter: failedAuth, audit: store.audit,
       privateKeyJwt: new PrivateKeyJwtVerifier([config.issuer, `${config.issuer}/oauth2/token`], config.clientAssertionMaxAgeMs, store.assertionJtis, now),
     }),
     inspector: new AccessTokenInspector(config.issuer, keyRing, store.revocations, store.refreshFamilies, now),
@@ -127,6 +135,7 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
       clearInterval(purge);
       keyRing.stop();
       revocations.stop();
+      clientCache.stop();
       await Promise.all([app.close(), internalApp.close()]);
       mesh.close();
     },

@@ -71,7 +71,8 @@ function assertionIssuer(assertion: string): string {
 }
 
 export interface ClientAuthenticatorDeps {
-  clients: ClientRepository;
+  /** The client cache in the service; anything with the repository's `get`. */
+  clients: Pick<ClientRepository, 'get'>;
   hasher: ClientSecretHasher;
   privateKeyJwt: PrivateKeyJwtVerifier;
   limiter: FailedAuthLimiter;

@@ -153,6 +153,7 @@ export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceC
       audiences: body.audiences, accessTokenTtlSeconds: body.access_token_ttl_seconds,
       boundIdentity: body.bound_identity, disabled: body.disabled,
     });
+    await ctx.clientCache.invalidate(clientId);
     await audit(request, 'admin.client_updated', clientId, { fields: Object.keys(body) });
     return view(updated!);
   });
@@ -166,6 +167,7 @@ export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceC
     if (existing.authMethod === 'private_key_jwt') throw new HttpProblem(400, 'invalid_client_metadata', 'Invalid client', 'private_key_jwt clients have no secret');
     const secret = ClientSecretHasher.generateSecret();
     const updated = await ctx.store.clients.update(clientId, { secretHash: ctx.hasher.hash(secret) });
+    await ctx.clientCache.invalidate(clientId);
     await audit(request, 'admin.client_secret_rotated', clientId);
     return reply.header('cache-control', 'no-store').send(view(updated!, secret));
   });
@@ -175,6 +177,7 @@ export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceC
   }, async (request, reply) => {
     const { clientId } = request.params as { clientId: string };
     if (!(await ctx.store.clients.delete(clientId))) return notFound();
+    await ctx.clientCache.invalidate(clientId);
     await audit(request, 'admin.client_deleted', clientId);
     return reply.code(204).send();
   });
