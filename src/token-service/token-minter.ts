@@ -19,6 +19,18 @@ export interface MintedAccessToken {
   expiresIn: number;
 }
 
+/** A client's own access-token lifetime is capped at this (the admin API's maximum). */
+export const MAX_CLIENT_ACCESS_TOKEN_TTL_SECONDS = 86_400;
+
+/**
+ * The longest any access token can live, by the default or a client's own lifetime: how long a
+ * family or key revocation must stay in the feed, or edges would forget it while tokens it
+ * revokes are still unexpired.
+ */
+export function longestAccessTokenTtlMs(defaultTtlMs: number): number {
+  return Math.max(defaultTtlMs, MAX_CLIENT_ACCESS_TOKEN_TTL_SECONDS * 1000);
+}
+
 /** Refresh tokens are opaque 256-bit values; only their SHA-256 is stored. */
 export function hashRefreshToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();

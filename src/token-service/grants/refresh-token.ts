@@ -4,7 +4,7 @@ import { InvalidGrant } from '../errors.js';
 import { param, requiredParam } from '../form-body.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { RevocationService } from '../revocation-service.js';
-import { hashRefreshToken, newRefreshToken, type TokenMinter } from '../token-minter.js';
+import { hashRefreshToken, longestAccessTokenTtlMs, newRefreshToken, type TokenMinter } from '../token-minter.js';
 import type { GrantHandler } from './grant.js';
 import { assertGrantAllowed, grantedScopes } from './policy.js';
 
@@ -48,7 +48,7 @@ export function refreshTokenGrant(deps: RefreshTokenGrantDeps): GrantHandler {
           if (audience.length === 0) throw new InvalidGrant('none of the refresh token\'s audiences is still allowed for the client');
         },
         async onReuse(tx, family) {
-          reuse = await deps.revocations.record('family', family.familyId, new Date(now.getTime() + deps.accessTokenTtlMs), tx);
+          reuse = await deps.revocations.record('family', family.familyId, new Date(now.getTime() + longestAccessTokenTtlMs(deps.accessTokenTtlMs)), tx);
         },
       });
       switch (result.outcome) {

@@ -3,6 +3,7 @@ import { SecretsUnavailableError, type SecretsProvider } from '../../secrets/ind
 import type { Db, EventBus, RevocationRepository, SigningKeyRecord, SigningKeyRepository } from '../../store/index.js';
 import { ACCESS_TOKEN_TYPE, KEY_CHANNEL, type KeyEvent } from '../../tokens/index.js';
 import type { RevocationService } from '../revocation-service.js';
+import { longestAccessTokenTtlMs } from '../token-minter.js';
 import { generateSigningKey } from './generate-key.js';
 import { JwsSigner } from './jws-signer.js';
 
@@ -173,7 +174,7 @@ export class KeyRing {
 
   /** A retired key's tokens are refused everywhere, even by an edge with a stale JWKS. */
   private async announceRetired(kids: string[]): Promise<void> {
-    const expiresAt = new Date(this.options.now() + this.options.accessTokenTtlMs);
+    const expiresAt = new Date(this.options.now() + longestAccessTokenTtlMs(this.options.accessTokenTtlMs));
     for (const kid of kids) {
       if (await this.options.revocationRepo.isRevoked('key', kid)) continue;
       await this.options.revocations.revoke('key', kid, expiresAt);

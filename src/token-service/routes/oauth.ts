@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TokenServiceContext } from '../context.js';
 import { oauthErrorHandler, OAuthError, UnsupportedTokenType, UnauthorizedClient } from '../errors.js';
 import { acceptFormBodiesOnly, param, requiredParam, type FormParams } from '../form-body.js';
-import { hashRefreshToken } from '../token-minter.js';
+import { hashRefreshToken, longestAccessTokenTtlMs } from '../token-minter.js';
 import { clientAuthParams, formBody, oauthErrors, tokenResponseSchema } from './schemas.js';
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -129,7 +129,7 @@ export async function oauthRoutes(app: FastifyInstance, ctx: TokenServiceContext
     if (family !== undefined) {
       if (family.clientId !== client.clientId) throw new UnauthorizedClient('token was issued to another client');
       if (await ctx.store.refreshFamilies.revoke(family.familyId, 'client_revoked', new Date(now))) {
-        await ctx.revocations.revoke('family', family.familyId, new Date(now + ctx.config.accessTokenTtlMs));
+        await ctx.revocations.revoke('family', family.familyId, new Date(now + longestAccessTokenTtlMs(ctx.config.accessTokenTtlMs)));
         await ctx.store.audit.append({ event: 'family_revoked', outcome: 'success', clientId: client.clientId, subject: family.subject, ip: request.ip, details: { familyId: family.familyId, by: 'client' } });
       }
     }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpProblem } from '../../../platform/index.js';
 import type { TokenServiceContext } from '../../context.js';
+import { longestAccessTokenTtlMs } from '../../token-minter.js';
 import { problems } from '../schemas.js';
 
 /** Operator revocations: one refresh family, or everything issued before now. */
@@ -18,7 +19,7 @@ export async function adminRevocationRoutes(app: FastifyInstance, ctx: TokenServ
     if (family === undefined) throw new HttpProblem(404, 'family_not_found', 'Refresh family not found');
     const now = ctx.now();
     const revoked = await ctx.store.refreshFamilies.revoke(familyId, 'admin_revoked', new Date(now));
-    if (revoked) await ctx.revocations.revoke('family', familyId, new Date(now + ctx.config.accessTokenTtlMs));
+    if (revoked) await ctx.revocations.revoke('family', familyId, new Date(now + longestAccessTokenTtlMs(ctx.config.accessTokenTtlMs)));
     await ctx.store.audit.append({ event: 'family_revoked', outcome: 'success', actor: 'admin', clientId: family.clientId, subject: family.subject, ip: request.ip, details: { familyId, by: 'admin' } });
     return { familyId, revoked };
   });
