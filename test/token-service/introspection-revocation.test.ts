@@ -209,6 +209,33 @@ describe('introspection (RFC 7662), revocation (RFC 7009), revoke-all and the re
       assert.deepEqual((await feed(all.latestSeq)).events, []);
     });
 
+    test('a revoked family stays in the feed until the longest-lived of its access tokens has expired', async () => {
+      // This client's tokens live an hour, longer than the service default.
+      const longLived = await ts.createClient({ grant_types: ['refresh_token'], access_token_ttl_seconds: 3600 });
+      const ways: Array<[string, (pair: { access_token: string; refresh_token?: string }) => Promise<void>]> = [
+        ['reuse', async (pair) => {
+          assert.equal((await ts.refresh(longLived, pair.refresh_token!)).status, 200);
+          assert.equal((await ts.refresh(longLived, pair.refresh_token!)).status, 400);
+        }],
+        ['client revocation', async (pair) => {
+          assert.equal((await revoke(pair.refresh_token!, longLived)).status, 200);
+        }],
+        ['admin revocation', async (pair) => {
+          assert.equal((await ts.admin('POST', `/admin/families/${decodeJwt(pair.access_token).sid as string}/revoke`)).status, 200);
+        }],
+      ];
+      for (const [way, revokeFamily] of ways) {
+        const pair = await ts.issuePair(`long-${way.replace(/ /g, '-')}`, longLived.client_id);
+        const { exp, sid } = decodeJwt(pair.access_token);
+        assert.equal(exp! - decodeJwt(pair.access_token).iat!, 3600);
+        await revokeFamily(pair);
+        const entry = (await feed()).events.find((e) => e.kind === 'family' && e.value === sid);
+        assert.ok(entry, `${way}: a family entry in the feed`);
+        assert.ok(entry.expiresAt !== null && Date.parse(entry.expiresAt) >= exp! * 1000,
+          `${way}: the entry (until ${entry.expiresAt}) outlives the family's access tokens (until ${new Date(exp! * 1000).toISOString()})`);
+      }
+    });
+
     test('a malformed `since` is a 400 problem, not a 5xx', async () => {
       for (const since of ['-1', 'abc', '1.5']) {
         const response = await fetch(`${internalBase(ts)}/internal/revocations?since=${since}`, { headers: { authorization: `Bearer ${ts.adminToken}` } });

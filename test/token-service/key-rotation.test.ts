@@ -150,6 +150,17 @@ describe('key rotation with a publish lead (AUTH_KEY_PUBLISH_LEAD=1h, AUTH_KEY_R
     assert.equal(kidOf((await ts.clientCredentials(client)).access_token), withLead.kid);
   });
 
+  test('a key retired at once stays revoked in the feed as long as any token it signed could live', async () => {
+    const longLived = await ts.createClient({ access_token_ttl_seconds: 3600 });
+    const token = (await ts.clientCredentials(longLived)).access_token;
+    const exp = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
+    assert.equal((await ts.admin('POST', '/admin/keys/rotate', { retireOthersNow: true })).status, 200);
+    const events = ((await (await ts.admin('GET', '/internal/revocations?since=0')).json()) as { events: Array<{ kind: string; value: string; expiresAt: string | null }> }).events;
+    const entry = events.find((e) => e.kind === 'key' && e.value === kidOf(token));
+    assert.ok(entry);
+    assert.ok(entry.expiresAt === null || Date.parse(entry.expiresAt) >= exp * 1000, `key entry until ${entry.expiresAt}, token until ${new Date(exp * 1000).toISOString()}`);
+  });
+
   test('an immediate rotation supersedes a key still pending from an earlier rotation; the older key never signs', async () => {
     const pending = (await (await ts.admin('POST', '/admin/keys/rotate', {})).json()) as { kid: string; activatesAt: string };
     assert.equal(Date.parse(pending.activatesAt), clock + HOUR);
