@@ -7,6 +7,7 @@ import { adminRoutes } from './routes/admin/index.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { internalRoutes } from './routes/internal.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { rejectUnstorableText } from './unstorable-text.js';
 
 type RoutePlugin = (app: FastifyInstance, ctx: TokenServiceContext) => Promise<void>;
 
@@ -25,6 +26,8 @@ async function buildListener(ctx: TokenServiceContext, listener: Listener): Prom
     https: ctx.mesh.serverOptions(listener.clientCertificate),
   });
   ctx.mesh.install(app);
+  // NUL or an unpaired surrogate would reach PostgreSQL and fail as a 500 (malformed-requests tests).
+  app.addHook('preValidation', rejectUnstorableText);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
