@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { writeDevelopmentCertificates } from '../../src/mesh/index.js';
 import { startTestTokenService, type TestTokenService } from '../support/token-service.js';
+import { entrypoint } from '../support/entrypoints.js';
 
 const run = promisify(execFile);
 
@@ -18,7 +19,7 @@ interface Result {
 
 async function authctl(env: Record<string, string>, ...args: string[]): Promise<Result> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/ctl/main.ts', ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...entrypoint('ctl/main'), ...args], {
       env: { ...process.env, ...env },
     });
     return { code: 0, stdout, stderr };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkCertificates, clientTlsOptions, loadCertificateMaterial, writeDevelopmentCertificates } from '../../src/mesh/index.js';
 import { createPki, startInternalService } from './support.js';
+import { entrypoint } from '../support/entrypoints.js';
 
 const DAY_MS = 86_400_000;
 const SERVICES = ['token-service', 'auth-edge-service', 'authctl'];
@@ -45,7 +46,7 @@ describe('authctl certs issue', () => {
 
   it('exits non-zero from `authctl certs check` when a certificate expires within --within', () => {
     const run = (within: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'src/ctl/main.ts', 'certs', 'check', '--within', within], {
+      spawnSync(process.execPath, [...entrypoint('ctl/main'), 'certs', 'check', '--within', within], {
         env: { ...process.env, MESH_CERT_DIR: dir },
         encoding: 'utf8',
       });

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { VaultClient, VaultHttp } from '../../src/secrets/index.js';
 import { VaultStandin } from '../support/vault-standin/index.js';
 import { databaseFixture } from './support.js';
+import { entrypoint } from '../support/entrypoints.js';
 
 interface Run {
   code: number;
@@ -32,7 +33,7 @@ describe('authctl vault and leases', () => {
     return new Promise((resolve) => {
       const child = execFile(
         process.execPath,
-        ['--import', 'tsx', 'src/ctl/main.ts', ...args],
+        [...entrypoint('ctl/main'), ...args],
         {
           env: {
             ...process.env, VAULT_ADDR: standin.addr, VAULT_TOKEN: standin.rootToken,

@@ -6,6 +6,7 @@ import { TEST_REDIS_URL } from '../support/databases.js';
 import { startTestTokenService, type TestTokenService } from '../support/token-service.js';
 import { VaultStandin } from '../support/vault-standin/index.js';
 import { eventually, sleep } from './support.js';
+import { entrypoint } from '../support/entrypoints.js';
 
 /**
  * The edge as its own process (`main.js edge`, as in Kubernetes) with SECRETS_PROVIDER=vault:
@@ -35,7 +36,7 @@ describe('auth-edge-service as a Vault client', () => {
     token = (await ts.clientCredentials(client)).access_token;
     const port = await freePort();
     edgeUrl = `http://127.0.0.1:${port}`;
-    edge = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'edge'], {
+    edge = spawn(process.execPath, [...entrypoint('main'), 'edge'], {
       env: {
         ...process.env,
         LOG_LEVEL: 'info',
