@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Agent, request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -180,13 +181,29 @@ describe('graceful shutdown', () => {
       await sleep(300);
       return { done: true };
     });
-    const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    const pending = fetch(`${address}/slow`);
-    await inHandler;
-    const closed = app.close();
-    const response = await pending;
-    assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { done: true });
-    await closed;
+    const address = new URL(await app.listen({ host: '127.0.0.1', port: 0 }));
+    const agent = new Agent({ keepAlive: true });
+    const pending = new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: address.hostname, port: address.port, path: '/slow', agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    try {
+      await inHandler;
+      const closed = app.close();
+      const response = await pending;
+      assert.equal(response.status, 200);
+      assert.deepEqual(JSON.parse(response.body), { done: true });
+      // Without it the keep-alive socket holds close() open for the keep-alive timeout (72 s).
+      assert.equal(response.connection, 'close', 'the drained response ends its keep-alive connection');
+      await closed;
+    } finally {
+      agent.destroy();
+    }
   });
 });
