@@ -24,6 +24,8 @@ export interface TokenHeader {
   alg: unknown;
   kid: unknown;
   typ: unknown;
+  /** RFC 7515 critical extensions: none is understood, so any is refused. */
+  crit: unknown;
 }
 
 /** A verified token as the verified-token cache keeps it. */

@@ -4,8 +4,8 @@ import type { Check, TokenHeader } from '../verification.js';
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 /**
- * A compact JWS has three base64url parts; the first is a JSON object. Only `alg`, `kid` and `typ`
- * are read from it: `jku`, `x5u`, `x5c` and `jwk` never choose the key.
+ * A compact JWS has three base64url parts; the first is a JSON object. Only `alg`, `kid`, `typ`
+ * and `crit` are read from it: `jku`, `x5u`, `x5c` and `jwk` never choose the key.
  */
 export const tokenHeader: Check = (verification) => {
   const parts = verification.credential!.token.split('.');
@@ -18,7 +18,7 @@ export const tokenHeader: Check = (verification) => {
     return refuse('token_malformed');
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) return refuse('token_malformed');
-  const { alg, kid, typ } = header as TokenHeader;
-  verification.header = { alg, kid, typ };
+  const { alg, kid, typ, crit } = header as TokenHeader;
+  verification.header = { alg, kid, typ, crit };
   return undefined;
 };

@@ -1,3 +1,4 @@
+import { KeyObject } from 'node:crypto';
 import { importJWK, type CryptoKey, type JWK } from 'jose';
 import { ASYMMETRIC_ALGORITHMS } from '../../tokens/index.js';
 
@@ -7,6 +8,8 @@ export interface VerificationKey {
   /** The one algorithm this key verifies; a token must name exactly it. */
   alg: (typeof ASYMMETRIC_ALGORITHMS)[number];
   key: CryptoKey;
+  /** The same key as a node:crypto KeyObject, which the signature check verifies with. */
+  keyObject: KeyObject;
 }
 
 const ALLOWED = new Set<string>(ASYMMETRIC_ALGORITHMS);
@@ -34,7 +37,10 @@ export async function importVerificationKey(jwk: JWK): Promise<VerificationKey |
   try {
     const key = await importJWK(jwk, alg);
     if (key instanceof Uint8Array) return 'symmetric key';
-    return { kid: jwk.kid, alg: alg as VerificationKey['alg'], key };
+    const keyObject = KeyObject.from(key);
+    // jose refused short RSA keys when it verified; the check now lives here, once per key.
+    if (keyObject.asymmetricKeyType === 'rsa' && (keyObject.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) return 'RSA key shorter than 2048 bits';
+    return { kid: jwk.kid, alg: alg as VerificationKey['alg'], key, keyObject };
   } catch (error) {
     return `cannot be imported (${error instanceof Error ? error.message : 'unknown error'})`;
   }
