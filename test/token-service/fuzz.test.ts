@@ -226,5 +226,14 @@ describe('fuzzing the token-service', () => {
     const verify = (await (await ts.admin('GET', '/admin/audit/verify')).json()) as { ok: boolean };
     assert.equal(verify.ok, true);
     assert.ok(!ts.logs.some((line) => line.includes('"level":50')), 'no error was logged');
+    // Fuzzed paths and codes must not become metric labels: the series count stays bounded.
+    const metrics = await (await fetch(`${ts.url}/metrics`)).text();
+    const routes = new Set([...metrics.matchAll(/route="([^"]*)"/g)].map((m) => m[1]!));
+    const errors = new Set([...metrics.matchAll(/error="([^"]*)"/g)].map((m) => m[1]!));
+    assert.ok(routes.has('/oauth2/token') && routes.has('unmatched'), `route labels: ${[...routes].join(' ')}`);
+    assert.ok(routes.size < 40, `route labels: ${[...routes].join(' ')}`);
+    for (const route of routes) assert.match(route, /^(unmatched|\/[A-Za-z0-9/._:-]*)$/, `route label ${JSON.stringify(route)}`);
+    assert.ok(errors.size < 20, `error labels: ${[...errors].join(' ')}`);
+    for (const error of errors) assert.match(error, /^[a-z_]+$/, `error label ${JSON.stringify(error)}`);
   });
 });
