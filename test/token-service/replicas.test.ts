@@ -100,6 +100,24 @@ describe('two replicas sharing PostgreSQL', () => {
     }
   });
 
+  test('a client disabled or given a new secret on one replica is refused on the other within the cache bound', async () => {
+    const changing = await a.createClient();
+    const other = await a.createClient();
+    // Both replicas know (and may cache) both clients.
+    for (const ts of [a, b]) {
+      assert.equal((await ts.form('/oauth2/token', { grant_type: 'client_credentials' }, changing)).status, 200);
+      assert.equal((await ts.form('/oauth2/token', { grant_type: 'client_credentials' }, other)).status, 200);
+    }
+    assert.equal((await a.admin('PATCH', `/admin/clients/${changing.client_id}`, { disabled: true })).status, 200);
+    const rotated = (await (await a.admin('POST', `/admin/clients/${other.client_id}/secret`)).json()) as TestClient;
+    assert.equal((await a.form('/oauth2/token', { grant_type: 'client_credentials' }, changing)).status, 400, 'refused at once where it changed');
+    assert.equal((await a.form('/oauth2/token', { grant_type: 'client_credentials' }, other)).status, 401);
+    // Without a shared bus the other replica's copy is trusted only for a few seconds.
+    await eventually(async () => (await b.form('/oauth2/token', { grant_type: 'client_credentials' }, changing)).status === 400, 'replica B to refuse the disabled client', 15_000);
+    await eventually(async () => (await b.form('/oauth2/token', { grant_type: 'client_credentials' }, other)).status === 401, 'replica B to refuse the old secret', 15_000);
+    assert.equal((await b.form('/oauth2/token', { grant_type: 'client_credentials' }, rotated)).status, 200);
+  });
+
   test('tokens minted on either replica carry the shared issuer', async () => {
     for (const ts of [a, b]) assert.equal(decodeJwt((await ts.clientCredentials(client)).access_token).iss, 'http://token-service.test');
   });
