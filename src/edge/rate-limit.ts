@@ -1,4 +1,6 @@
-import { MemoryRateLimiter, type RateDecision, type RateLimiter, type RateRule } from '../store/index.js';
+// Straight from the cache module, not the store's index: the index also loads the SQL engines
+// (embedded PostgreSQL, pg), about 16 MB of resident memory the edge never uses.
+import { MemoryRateLimiter, type RateDecision, type RateLimiter, type RateRule } from '../store/cache/rate-limiter.js';
 import type { Refusal } from './errors.js';
 import type { Check, Verification } from './verification.js';
 
