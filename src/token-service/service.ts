@@ -70,7 +70,12 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   const readiness = new Readiness();
   const mesh = await createMesh({ config: options.meshConfig, serviceAccount: SERVICE_ACCOUNTS.tokenService, logger, metrics, readiness });
   const hasher = new ClientSecretHasher(Buffer.from(pepper, 'base64url'));
-  const failedAuth = new FailedAuthLimiter(store.rateLimiter, config.failedAuthLimit, config.failedAuthWindowMs);
+  const limiterErrors = counter(metrics.registry, 'failed_auth_limiter_errors_total', 'Failed-auth rate-limit checks skipped because the limiter store failed (fail open)', []);
+  const failedAuth = new FailedAuthLimiter(store.rateLimiter, config.failedAuthLimit, config.failedAuthWindowMs, (error, first) => {
+    limiterErrors.inc();
+    if (first) logger.warn({ err: error }, 'failed-auth rate limiter unavailable; letting attempts through until it is back');
+  });
+  readiness.register('rate_limiter', () => failedAuth.status());
   // Client authentication reads clients from memory; the admin API invalidates on change.
   const clientCache = new ClientCache(store.clients, store.bus, { ttlMs: CLIENT_CACHE_TTL_MS, maxEntries: CLIENT_CACHE_SIZE, now });
   await clientCache.start();
