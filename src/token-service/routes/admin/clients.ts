@@ -5,6 +5,7 @@ import { CLIENT_AUTH_METHODS, type ClientRecord } from '../../../store/index.js'
 import { ASYMMETRIC_ALGORITHMS, SCOPE_TOKEN } from '../../../tokens/index.js';
 import { ClientSecretHasher } from '../../client-auth/client-secret.js';
 import type { TokenServiceContext } from '../../context.js';
+import { MAX_CLIENT_ACCESS_TOKEN_TTL_SECONDS } from '../../token-minter.js';
 import { problems } from '../schemas.js';
 
 const GRANT_TYPES = ['client_credentials', 'refresh_token'];
@@ -22,7 +23,7 @@ const clientProperties = {
     required: ['keys'],
     properties: { keys: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'object', required: ['kty'], additionalProperties: true } } },
   },
-  access_token_ttl_seconds: { type: 'integer', minimum: 30, maximum: 86_400 },
+  access_token_ttl_seconds: { type: 'integer', minimum: 30, maximum: MAX_CLIENT_ACCESS_TOKEN_TTL_SECONDS },
   bound_identity: { type: ['string', 'null'], minLength: 1, maxLength: 512 },
   disabled: { type: 'boolean' },
 } as const;
