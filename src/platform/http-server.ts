@@ -5,6 +5,7 @@ import type { ServiceMetrics } from './metrics.js';
 import { toHttpProblem } from './errors.js';
 import { PROBLEM_CONTENT_TYPE, type HttpProblem } from './problem.js';
 import type { Readiness } from './readiness.js';
+import { requestLoggerFactory } from './request-logger.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -32,6 +33,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     return503OnClosing: true,
     // Our onResponse hook logs requests, with the path only (query strings can carry tokens).
     logController: new LogController({ disableRequestLogging: true }),
+    // request.log is built only when the request actually logs (see request-logger.ts).
+    childLoggerFactory: requestLoggerFactory,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
