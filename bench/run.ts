@@ -37,8 +37,10 @@ async function main(): Promise<void> {
   const memory: BenchResults['memory'] = [];
   try {
     if (selected.includes('crypto')) {
-      const rates = await ctx.node<{ url: string; results: BenchResults['algorithms'] }>('crypto-rates', 'crypto-rates');
+      const rates = await ctx.node<{ url: string; results: BenchResults['algorithms']; secretChecks: BenchResults['secretChecks'] }>('crypto-rates', 'crypto-rates');
       ctx.results.algorithms.push(...rates.info.results);
+      ctx.results.secretChecks.push(...rates.info.secretChecks);
+      for (const c of rates.info.secretChecks) ctx.log(`client secret check, ${c.method}: ${c.perSecond.toFixed(1)}/s`);
       await ctx.stop(rates);
       for (const r of rates.info.results) ctx.log(`${r.alg} ${r.library}: sign ${Math.round(r.signPerSecond || 0)}/s, verify ${Math.round(r.verifyPerSecond)}/s`);
     }

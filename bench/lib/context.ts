@@ -5,11 +5,11 @@ import type { Placement } from './cpus.js';
 import { runLoad, type LoadOptions } from './load.js';
 import type { BenchResults, Comparison, Measurement } from './results.js';
 
-export type Results = Pick<BenchResults, 'measurements' | 'comparisons' | 'memory' | 'skipped' | 'algorithms'>;
+export type Results = Pick<BenchResults, 'measurements' | 'comparisons' | 'memory' | 'skipped' | 'algorithms' | 'secretChecks'>;
 
 /** What every scenario gets: where the compiled servers are, where to run them, and where results go. */
 export class BenchContext {
-  readonly results: Results = { measurements: [], comparisons: [], memory: [], skipped: [], algorithms: [] };
+  readonly results: Results = { measurements: [], comparisons: [], memory: [], skipped: [], algorithms: [], secretChecks: [] };
   private readonly running = new Set<ServerProcess>();
 
   constructor(

@@ -46,6 +46,7 @@ export interface BenchResults {
   comparisons: Comparison[];
   memory: Array<{ service: string; idleMb: number; underLoadMb: number; during: string; goal?: { text: string; met: boolean } }>;
   algorithms: Array<{ alg: string; library: string; signPerSecond: number; verifyPerSecond: number }>;
+  secretChecks: Array<{ method: string; perSecond: number }>;
   skipped: Skipped[];
 }
 
@@ -91,6 +92,10 @@ export function toMarkdown(r: BenchResults): string {
   if (r.algorithms.length > 0) {
     lines.push('', '## Raw signature rates (one thread, servers\' core)', '', '| algorithm | library | signs/s | verifies/s |', '|---|---|---|---|');
     for (const a of r.algorithms) lines.push(`| ${a.alg} | ${a.library} | ${fmt(a.signPerSecond)} | ${fmt(a.verifyPerSecond)} |`);
+  }
+  if (r.secretChecks.length > 0) {
+    lines.push('', '## Client secret checks (one thread, servers\' core)', '', '| method | checks/s |', '|---|---|');
+    for (const c of r.secretChecks) lines.push(`| ${c.method} | ${fmt(c.perSecond, c.perSecond < 100 ? 1 : 0)} |`);
   }
   if (r.skipped.length > 0) {
     lines.push('', '## Skipped', '');
