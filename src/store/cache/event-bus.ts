@@ -41,7 +41,8 @@ export class RedisEventBus implements EventBus {
   private readonly handlers = new Map<string, Set<EventHandler>>();
 
   constructor(private readonly url: string, private readonly onError: (error: Error) => void = () => undefined) {
-    this.publisher = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+    // Publishing gives up quickly while Redis is down; the revocation feed is the fallback path.
+    this.publisher = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, commandTimeout: 1000 });
     this.publisher.on('error', onError);
   }
 

@@ -112,7 +112,9 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly redis: Redis;
 
   constructor(url: string, private readonly prefix = 'ratelimit:', onError: (error: Error) => void = () => undefined) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1 });
+    // While Redis is unreachable a command waits at most commandTimeout for the reconnect, then
+    // fails: callers fail open, and a rate-limit check must never hold a request for seconds.
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 250 });
     this.redis.on('error', onError);
     this.redis.defineCommand('tokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET_SCRIPT });
   }
