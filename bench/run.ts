@@ -18,6 +18,7 @@ import { proxyScenario } from './scenarios/proxy.js';
  * BENCH_ONLY=forward-auth,proxy,issuance,crypto   run some scenarios (results go to bench/results/partial.*)
  * BENCH_DURATION=5 BENCH_WARMUP=1 BENCH_ROUNDS=2  seconds per measurement, interleaved rounds per comparison
  * BENCH_CPU_PROF=edge,token-service               run those servers under node --cpu-prof (bench/results/profiles/)
+ * BENCH_PIN=off                                    do not pin servers and load to separate cores
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SCENARIOS = ['crypto', 'forward-auth', 'proxy', 'issuance'] as const;
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const only = list(process.env.BENCH_ONLY);
   const selected = only.length === 0 ? [...SCENARIOS] : SCENARIOS.filter((s) => only.includes(s));
-  const placement = placeProcesses();
+  const placement = placeProcesses(process.env.BENCH_PIN !== 'off');
   const build = transpileForBench(ROOT);
   const ctx = new BenchContext(ROOT, build, placement, Number(process.env.BENCH_DURATION ?? 5), Number(process.env.BENCH_WARMUP ?? 1), Number(process.env.BENCH_ROUNDS ?? 2), list(process.env.BENCH_CPU_PROF));
   ctx.log(`${placement.cores} cores; ${placement.pinned ? 'servers pinned to core 0, load generator to core 1' : 'not pinned (no taskset or one core)'}; scenarios: ${selected.join(', ')}`);

@@ -13,8 +13,9 @@ export interface Placement {
   loadCpu: string;
 }
 
-export function placeProcesses(): Placement {
+export function placeProcesses(pin = true): Placement {
   const cores = availableParallelism();
+  if (!pin) return { cores, pinned: false, serverCpu: 'any', loadCpu: 'any' };
   const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
   if (!hasTaskset || cores < 2) return { cores, pinned: false, serverCpu: 'any', loadCpu: 'any' };
   const pinSelf = spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
