@@ -43,7 +43,10 @@ async function main(): Promise<void> {
       ctx.results.secretChecks.push(...rates.info.secretChecks);
       for (const c of rates.info.secretChecks) ctx.log(`client secret check, ${c.method}: ${c.perSecond.toFixed(1)}/s`);
       await ctx.stop(rates);
-      for (const r of rates.info.results) ctx.log(`${r.alg} ${r.library}: sign ${Math.round(r.signPerSecond || 0)}/s, verify ${Math.round(r.verifyPerSecond)}/s`);
+      for (const r of rates.info.results) {
+        const signs = Number.isFinite(r.signPerSecond) ? `sign ${Math.round(r.signPerSecond)}/s, ` : '';
+        ctx.log(`${r.alg} ${r.library}: ${signs}verify ${Math.round(r.verifyPerSecond)}/s`);
+      }
     }
     const needsTokenService = selected.some((s) => s !== 'crypto');
     if (needsTokenService) {
