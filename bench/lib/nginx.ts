@@ -1,20 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerProcess } from './child.js';
 import type { BenchContext } from './context.js';
-import { freePort } from './ports.js';
+import { freePort } from '../../test/support/free-port.js';
 
-const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
-
-/** The nginx binary, or undefined (the nginx comparison is then skipped). */
-export function findNginx(): string | undefined {
-  const found = CANDIDATES.find((path) => existsSync(path));
-  if (found !== undefined) return found;
-  const which = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' });
-  return which.status === 0 && which.stdout.trim() !== '' ? which.stdout.trim() : undefined;
-}
+export { findNginx } from '../../test/support/nginx/nginx-server.js';
 
 const hostPort = (url: string) => new URL(url).host;
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerProcess } from './child.js';
 import type { BenchContext } from './context.js';
-import { freePort } from './ports.js';
+import { freePort } from '../../test/support/free-port.js';
 
 /** The audience every bench token is for, as an RFC 8707 resource indicator. */
 export const BENCH_RESOURCE = 'https://api.bench';

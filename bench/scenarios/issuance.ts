@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BenchContext } from '../lib/context.js';
-import { freePort } from '../lib/ports.js';
+import { freePort } from '../../test/support/free-port.js';
 import { basic, BENCH_RESOURCE, tokenRequestBody, type RunningTokenService } from '../lib/token-service.js';
 
 const SCENARIO = 'issuance';
