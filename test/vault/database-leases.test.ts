@@ -5,14 +5,16 @@ import { PostgresDb } from '../../src/store/index.js';
 import { VaultStandin } from '../support/vault-standin/index.js';
 import { capturedLogger, databaseFixture, eventually, postgresDbHonoursCredentials, sleep, testVaultConfig } from './support.js';
 
-const SWAP_BROKEN = !(await postgresDbHonoursCredentials());
-const SWAP_TODO = SWAP_BROKEN ? { todo: 'PostgresDb ignores the credentials it is given (src/store/db/postgres.ts): pool swaps cannot be checked' } : {};
 
 /**
  * Dynamic PostgreSQL credentials kept by the lease manager, against real roles: the stand-in
  * creates `v-…` roles and drops them (ending their sessions) on revocation or expiry, so a pool
  * that did not really move to the new user would fail its queries.
  */
+it('the PostgreSQL pool connects as the dynamic credentials it is given, not the URL user', async () => {
+  assert.equal(await postgresDbHonoursCredentials(), true);
+});
+
 describe('Vault provider: database credentials', () => {
   let fixture: Awaited<ReturnType<typeof databaseFixture>>;
   let standin: VaultStandin;
@@ -92,7 +94,7 @@ describe('Vault provider: database credentials', () => {
     assert.equal((await db.query<{ n: number }>('SELECT 1 AS n'))[0]?.n, 1);
   });
 
-  it('when renewals fail, requests new credentials before expiry and swaps the pool with no failed query', SWAP_TODO, async () => {
+  it('when renewals fail, requests new credentials before expiry and swaps the pool with no failed query', async () => {
     await open({ defaultTtlS: 3, maxTtlS: 60 });
     const first = provider.database!.current().user;
     const load = queryLoop();
@@ -109,7 +111,7 @@ describe('Vault provider: database credentials', () => {
     assert.ok(log.lines.some((l) => l.includes('vault: lease renewals keep failing; requesting new credentials before expiry')));
   });
 
-  it('replaces a lease that reached its max TTL before it expires', SWAP_TODO, async () => {
+  it('replaces a lease that reached its max TTL before it expires', async () => {
     await open({ defaultTtlS: 2, maxTtlS: 3 });
     const first = provider.database!.current().user;
     const load = queryLoop();
@@ -120,7 +122,7 @@ describe('Vault provider: database credentials', () => {
     assert.equal(counts.retried, 0);
   });
 
-  it('a lease revoked from outside is replaced within seconds; only in-flight calls are retried', SWAP_TODO, async () => {
+  it('a lease revoked from outside is replaced within seconds; only in-flight calls are retried', async () => {
     await open({ defaultTtlS: 30, maxTtlS: 60 });
     const first = provider.database!.current().user;
     const leaseId = standin.leaseIds()[0]!;
@@ -137,7 +139,7 @@ describe('Vault provider: database credentials', () => {
     await eventually('the pool connects as the new user', async () => (await poolUser()) === provider.database!.current().user, 5_000);
   });
 
-  it('an expired lease is replaced the same way', SWAP_TODO, async () => {
+  it('an expired lease is replaced the same way', async () => {
     await open({ defaultTtlS: 30, maxTtlS: 60 });
     const first = provider.database!.current().user;
     await standin.expireLease(standin.leaseIds()[0]!);
@@ -145,7 +147,7 @@ describe('Vault provider: database credentials', () => {
     await eventually('the pool connects as the new user', async () => (await poolUser()) === provider.database!.current().user, 5_000);
   });
 
-  it('keeps the credentials through a Vault outage while their lease is valid, and renews once Vault is back', SWAP_TODO, async () => {
+  it('keeps the credentials through a Vault outage while their lease is valid, and renews once Vault is back', async () => {
     await open({ defaultTtlS: 4, maxTtlS: 60 });
     const first = provider.database!.current().user;
     await standin.refuseConnections();

@@ -99,9 +99,8 @@ export async function databaseFixture(ttl: { defaultTtlS: number; maxTtlS: numbe
 
 /**
  * Whether PostgresDb really connects as the credentials it is given. pg lets a connection
- * string's user override an explicit one, so until src/store/db/postgres.ts builds its pool
- * config from the URL *and then* the credentials, a swap silently keeps the URL's user; the
- * swap tests are marked TODO (not skipped: they still run and report) while that holds.
+ * string's user override an explicit one, so a pool built the naive way silently keeps the URL's
+ * user and every swap would be a no-op (trust auth accepts any password).
  */
 export async function postgresDbHonoursCredentials(): Promise<boolean> {
   const db = new PostgresDb({ connectionString: TEST_DATABASE_URL, poolSize: 1, credentials: { user: 'vault_probe_no_such_role', password: 'x' } });
