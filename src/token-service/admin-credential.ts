@@ -14,9 +14,6 @@ export class AdminCredential {
     this.expected = this.digest(token);
   }
 
-  static generate(): string {
-    return randomBytes(32).toString('base64url');
-  }
 
   matches(presented: string): boolean {
     return timingSafeEqual(this.digest(presented), this.expected);

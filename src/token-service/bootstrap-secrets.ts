@@ -13,6 +13,7 @@ export async function readOrCreateSecret(secrets: SecretsProvider, path: string,
 export const CLIENT_SECRET_PEPPER_PATH = 'token-service/client-secret-pepper';
 export const ADMIN_TOKEN_PATH = 'token-service/admin-token';
 
-export function randomSecret(): string {
+/** A server-generated secret: 256 random bits, base64url (client secrets, the pepper, the admin token). */
+export function generateSecret(): string {
   return randomBytes(32).toString('base64url');
 }

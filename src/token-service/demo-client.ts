@@ -1,6 +1,5 @@
 import type { TokenService } from './service.js';
-import { ClientSecretHasher } from './client-auth/client-secret.js';
-import { readOrCreateSecret } from './bootstrap-secrets.js';
+import { generateSecret, readOrCreateSecret } from './bootstrap-secrets.js';
 
 export const DEMO_CLIENT_ID = 'demo';
 const DEMO_SECRET_PATH = 'token-service/demo-client-secret';
@@ -12,7 +11,7 @@ const DEMO_SECRET_PATH = 'token-service/demo-client-secret';
  */
 export async function ensureDemoClient(service: TokenService, audience: string): Promise<{ clientId: string; secret: string }> {
   const { store, hasher, secrets } = service.context;
-  const secret = await readOrCreateSecret(secrets, DEMO_SECRET_PATH, ClientSecretHasher.generateSecret);
+  const secret = await readOrCreateSecret(secrets, DEMO_SECRET_PATH, generateSecret);
   const existing = await store.clients.get(DEMO_CLIENT_ID);
   if (existing === undefined) {
     await store.clients.create({

@@ -6,7 +6,7 @@ import type { Store } from '../store/index.js';
 import { AccessTokenInspector } from './access-token-inspector.js';
 import { AdminCredential } from './admin-credential.js';
 import { buildInternalApp, buildPublicApp } from './app.js';
-import { ADMIN_TOKEN_PATH, CLIENT_SECRET_PEPPER_PATH, randomSecret, readOrCreateSecret } from './bootstrap-secrets.js';
+import { ADMIN_TOKEN_PATH, CLIENT_SECRET_PEPPER_PATH, generateSecret, readOrCreateSecret } from './bootstrap-secrets.js';
 import { ClientAuthenticator } from './client-auth/authenticate-client.js';
 import { ClientCache } from './client-auth/client-cache.js';
 import { ClientSecretHasher } from './client-auth/client-secret.js';
@@ -54,8 +54,8 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   const { config, logger, store, secrets } = options;
   const now = options.now ?? Date.now;
 
-  const pepper = await readOrCreateSecret(secrets, CLIENT_SECRET_PEPPER_PATH, randomSecret);
-  const adminToken = config.adminToken ?? (await readOrCreateSecret(secrets, ADMIN_TOKEN_PATH, randomSecret));
+  const pepper = await readOrCreateSecret(secrets, CLIENT_SECRET_PEPPER_PATH, generateSecret);
+  const adminToken = config.adminToken ?? (await readOrCreateSecret(secrets, ADMIN_TOKEN_PATH, generateSecret));
 
   const revocations = new RevocationService(store.revocations, store.bus, logger);
   await revocations.start();

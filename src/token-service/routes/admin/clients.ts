@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { HttpProblem } from '../../../platform/index.js';
 import { CLIENT_AUTH_METHODS, type ClientRecord } from '../../../store/index.js';
 import { ASYMMETRIC_ALGORITHMS, SCOPE_TOKEN } from '../../../tokens/index.js';
-import { ClientSecretHasher } from '../../client-auth/client-secret.js';
+import { generateSecret } from '../../bootstrap-secrets.js';
 import type { TokenServiceContext } from '../../context.js';
 import { MAX_CLIENT_ACCESS_TOKEN_TTL_SECONDS } from '../../token-minter.js';
 import { problems } from '../schemas.js';
@@ -106,7 +106,7 @@ export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceC
     assertConsistent(authMethod, body.jwks);
     const clientId = body.client_id ?? `client_${randomBytes(12).toString('base64url')}`;
     if ((await ctx.store.clients.get(clientId)) !== undefined) throw new HttpProblem(409, 'client_exists', 'Client already exists');
-    const secret = authMethod === 'private_key_jwt' ? undefined : ClientSecretHasher.generateSecret();
+    const secret = authMethod === 'private_key_jwt' ? undefined : generateSecret();
     const client = await ctx.store.clients.create({
       clientId, name: body.name!, authMethod,
       secretHash: secret === undefined ? null : ctx.hasher.hash(secret),
@@ -166,7 +166,7 @@ export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceC
     const existing = await ctx.store.clients.get(clientId);
     if (existing === undefined) return notFound();
     if (existing.authMethod === 'private_key_jwt') throw new HttpProblem(400, 'invalid_client_metadata', 'Invalid client', 'private_key_jwt clients have no secret');
-    const secret = ClientSecretHasher.generateSecret();
+    const secret = generateSecret();
     const updated = await ctx.store.clients.update(clientId, { secretHash: ctx.hasher.hash(secret) });
     await ctx.clientCache.invalidate(clientId);
     await audit(request, 'admin.client_secret_rotated', clientId);
