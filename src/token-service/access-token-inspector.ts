@@ -1,4 +1,4 @@
-import { compactVerify, createLocalJWKSet } from 'jose';
+import { compactVerify, createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import type { RefreshFamilyRepository, RevocationRepository } from '../store/index.js';
 import { ACCESS_TOKEN_TYPE, ASYMMETRIC_ALGORITHMS, type AccessTokenClaims } from '../tokens/index.js';
 import type { KeyRing } from './keys/key-ring.js';
@@ -11,6 +11,9 @@ const MAX_TOKEN_BYTES = 16 * 1024;
  * (RFC 7662) and revocation (RFC 7009); the edge makes the same decision without a round trip.
  */
 export class AccessTokenInspector {
+  /** jose imports each key once per key set it is given, so the set is rebuilt only when the published kids change. */
+  private keySet: { kids: string; getKey: JWTVerifyGetKey } | undefined;
+
   constructor(
     private readonly issuer: string,
     private readonly keyRing: KeyRing,
@@ -23,7 +26,7 @@ export class AccessTokenInspector {
   async verify(token: string): Promise<AccessTokenClaims | undefined> {
     if (token.length > MAX_TOKEN_BYTES || token.split('.').length !== 3) return undefined;
     try {
-      const { payload, protectedHeader } = await compactVerify(token, createLocalJWKSet(this.keyRing.jwks() as never), {
+      const { payload, protectedHeader } = await compactVerify(token, this.publishedKeys(), {
         algorithms: [...ASYMMETRIC_ALGORITHMS],
       });
       if (protectedHeader.typ !== ACCESS_TOKEN_TYPE) return undefined;
@@ -32,6 +35,13 @@ export class AccessTokenInspector {
     } catch {
       return undefined;
     }
+  }
+
+  private publishedKeys(): JWTVerifyGetKey {
+    const jwks = this.keyRing.jwks();
+    const kids = jwks.keys.map((k) => k.kid).join(' ');
+    if (this.keySet?.kids !== kids) this.keySet = { kids, getKey: createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]) };
+    return this.keySet.getKey;
   }
 
   async isActive(claims: AccessTokenClaims): Promise<boolean> {
