@@ -1,15 +1,11 @@
 #!/usr/bin/env node
 import { join, resolve } from 'node:path';
-import { createEdgeService, demoRoutes, startDemoUpstream } from './edge/index.js';
-import { createMesh } from './mesh/index.js';
-import { closeOnSignals, ConfigError, createLogger, createServiceMetrics, loadConfig, Readiness, SERVICE_ACCOUNTS, writeSecretFile, type Config, type Logger } from './platform/index.js';
-import { createSecretsProvider, type SecretsProvider, type SecretsSetup } from './secrets/index.js';
-import { openCache, openStore, PostgresDb, type Cache } from './store/index.js';
-import { createTokenService, ensureDemoClient, type TokenService } from './token-service/index.js';
+import { closeOnSignals, ConfigError, createLogger, loadConfig, writeSecretFile, type Config } from './platform/index.js';
+import { DEMO_AUDIENCE, runEdge, runTokenService, type Closers } from './run-services.js';
+import { ensureDemoClient, type TokenService } from './token-service/index.js';
 
 const ROLES = ['all', 'token-service', 'edge'] as const;
 type Role = (typeof ROLES)[number];
-const DEMO_AUDIENCE = 'demo-api';
 
 function readConfig(): Config {
   try {
@@ -32,82 +28,6 @@ function readRole(): Role {
   return role as Role;
 }
 
-async function openSecrets(config: Config, logger: Logger): Promise<SecretsSetup> {
-  return createSecretsProvider({ platform: { ...config.platform, dataDir: resolve(config.platform.dataDir) }, vault: config.vault, logger });
-}
-
-/** token-service with its secrets and store; dynamic database credentials swap the pool in place. */
-async function runTokenService(config: Config, closers: Array<() => Promise<unknown>>): Promise<TokenService> {
-  const logger = createLogger({ level: config.platform.logLevel, name: 'token-service' });
-  const setup = await openSecrets(config, logger);
-  const store = await openStore({
-    databaseUrl: config.platform.databaseUrl,
-    poolSize: config.platform.databasePoolSize,
-    dataDir: resolve(config.platform.dataDir),
-    redisUrl: config.platform.redisUrl,
-    onRedisError: (error) => logger.warn({ err: error }, 'redis error'),
-    ...(setup.database ? { credentials: setup.database.current() } : {}),
-  });
-  if (setup.database !== undefined && store.db instanceof PostgresDb) {
-    const db = store.db;
-    setup.database.onCredentials((credentials) => db.swapCredentials(credentials));
-  }
-  const service = await createTokenService({ config: config.tokenService, meshConfig: config.mesh, logger, store, secrets: setup.secrets });
-  if (config.tokenService.adminToken === undefined) writeSecretFile(join(resolve(config.platform.dataDir), 'admin-token'), service.adminToken);
-  await service.listen();
-  closers.push(() => service.close(), () => store.close(), () => setup.secrets.close());
-  return service;
-}
-
-/** Secrets the edge reads from the provider: its Redis credentials (`edge/redis` → `url`). */
-const EDGE_REDIS_SECRET = 'edge/redis';
-
-/**
- * The edge. In one process with token-service it shares the in-process bus, the secrets provider
- * and the generated admin token; on its own it is a Vault client too, so its log tells the
- * runbook's `grep -i vault` story.
- */
-async function runEdge(
-  config: Config,
-  closers: Array<() => Promise<unknown>>,
-  shared?: { cache: Cache; adminToken: string; secrets: SecretsProvider },
-): Promise<string> {
-  const logger = createLogger({ level: config.platform.logLevel, name: 'auth-edge-service' });
-  let secrets = shared?.secrets;
-  if (secrets === undefined && config.platform.secretsProvider === 'vault') {
-    secrets = (await openSecrets(config, logger)).secrets;
-    const provider = secrets;
-    closers.push(() => provider.close());
-  }
-  const redisUrl = (await secrets?.read(EDGE_REDIS_SECRET))?.url ?? config.platform.redisUrl;
-  const cache = shared?.cache ?? openCache({ redisUrl, onRedisError: (error) => logger.warn({ err: error }, 'redis error') });
-  let routes;
-  if (config.edge.routesFile === undefined) {
-    const upstream = await startDemoUpstream();
-    closers.push(() => upstream.close());
-    routes = demoRoutes(upstream.url, DEMO_AUDIENCE);
-  }
-  const metrics = createServiceMetrics('auth-edge');
-  const readiness = new Readiness();
-  const mesh = await createMesh({ config: config.mesh, serviceAccount: SERVICE_ACCOUNTS.edge, logger, metrics, readiness });
-  closers.push(async () => mesh.close());
-  const tokenServiceDispatcher = mesh.createClient({ expectedServer: mesh.workloads(SERVICE_ACCOUNTS.tokenService) });
-  const edge = createEdgeService({
-    config: config.edge, logger, bus: cache.bus, rateLimiter: cache.rateLimiter, mesh, metrics, readiness,
-    ...(tokenServiceDispatcher ? { tokenServiceDispatcher } : {}),
-    ...(routes ? { routes } : {}),
-    ...(shared ? { adminToken: shared.adminToken } : {}),
-  });
-  if (secrets !== undefined) {
-    const provider = secrets;
-    edge.readiness.register('secrets', () => provider.status());
-  }
-  const url = await edge.start();
-  closers.unshift(() => edge.close());
-  if (!shared) closers.push(() => cache.close());
-  return url;
-}
-
 function welcome(config: Config, edgeUrl: string | undefined, demoSecretFile: string | undefined): string {
   const issuer = config.tokenService.issuer;
   const lines = [`auth-platform is up.`, `  token-service  ${issuer}  (internal API on port ${config.tokenService.internalPort})`];
@@ -128,7 +48,7 @@ function welcome(config: Config, edgeUrl: string | undefined, demoSecretFile: st
 async function main(): Promise<void> {
   const role = readRole();
   const config = readConfig();
-  const closers: Array<() => Promise<unknown>> = [];
+  const closers: Closers = [];
   const shutdownLogger = createLogger({ level: config.platform.logLevel, name: 'auth-platform' });
   closeOnSignals(shutdownLogger, config.platform.shutdownGraceMs, closers);
 

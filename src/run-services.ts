@@ -1,0 +1,89 @@
+import { join, resolve } from 'node:path';
+import { createEdgeService, demoRoutes, startDemoUpstream } from './edge/index.js';
+import { createMesh } from './mesh/index.js';
+import { createLogger, createServiceMetrics, Readiness, SERVICE_ACCOUNTS, writeSecretFile, type Config, type Logger } from './platform/index.js';
+import { createSecretsProvider, type SecretsProvider, type SecretsSetup } from './secrets/index.js';
+import { openCache, openStore, PostgresDb, type Cache } from './store/index.js';
+import { createTokenService, type TokenService } from './token-service/index.js';
+
+/** The audience of the demo route and the demo client. */
+export const DEMO_AUDIENCE = 'demo-api';
+
+/** Shutdown steps, run in order on SIGTERM: servers first, then stores and providers. */
+export type Closers = Array<() => Promise<unknown>>;
+
+async function openSecrets(config: Config, logger: Logger): Promise<SecretsSetup> {
+  return createSecretsProvider({ platform: { ...config.platform, dataDir: resolve(config.platform.dataDir) }, vault: config.vault, logger });
+}
+
+/** token-service with its secrets and store; dynamic database credentials swap the pool in place. */
+export async function runTokenService(config: Config, closers: Closers): Promise<TokenService> {
+  const logger = createLogger({ level: config.platform.logLevel, name: 'token-service' });
+  const setup = await openSecrets(config, logger);
+  const store = await openStore({
+    databaseUrl: config.platform.databaseUrl,
+    poolSize: config.platform.databasePoolSize,
+    dataDir: resolve(config.platform.dataDir),
+    redisUrl: config.platform.redisUrl,
+    onRedisError: (error) => logger.warn({ err: error }, 'redis error'),
+    ...(setup.database ? { credentials: setup.database.current() } : {}),
+  });
+  if (setup.database !== undefined && store.db instanceof PostgresDb) {
+    const db = store.db;
+    setup.database.onCredentials((credentials) => db.swapCredentials(credentials));
+  }
+  const service = await createTokenService({ config: config.tokenService, meshConfig: config.mesh, logger, store, secrets: setup.secrets });
+  if (config.tokenService.adminToken === undefined) writeSecretFile(join(resolve(config.platform.dataDir), 'admin-token'), service.adminToken);
+  await service.listen();
+  closers.push(() => service.close(), () => store.close(), () => setup.secrets.close());
+  return service;
+}
+
+/** Secrets the edge reads from the provider: its Redis credentials (`edge/redis` → `url`). */
+const EDGE_REDIS_SECRET = 'edge/redis';
+
+/**
+ * The edge. In one process with token-service it shares the in-process bus, the secrets provider
+ * and the generated admin token; on its own it is a Vault client too, so its log tells the
+ * runbook's `grep -i vault` story.
+ */
+export async function runEdge(
+  config: Config,
+  closers: Closers,
+  shared?: { cache: Cache; adminToken: string; secrets: SecretsProvider },
+): Promise<string> {
+  const logger = createLogger({ level: config.platform.logLevel, name: 'auth-edge-service' });
+  let secrets = shared?.secrets;
+  if (secrets === undefined && config.platform.secretsProvider === 'vault') {
+    secrets = (await openSecrets(config, logger)).secrets;
+    const provider = secrets;
+    closers.push(() => provider.close());
+  }
+  const redisUrl = (await secrets?.read(EDGE_REDIS_SECRET))?.url ?? config.platform.redisUrl;
+  const cache = shared?.cache ?? openCache({ redisUrl, onRedisError: (error) => logger.warn({ err: error }, 'redis error') });
+  let routes;
+  if (config.edge.routesFile === undefined) {
+    const upstream = await startDemoUpstream();
+    closers.push(() => upstream.close());
+    routes = demoRoutes(upstream.url, DEMO_AUDIENCE);
+  }
+  const metrics = createServiceMetrics('auth-edge');
+  const readiness = new Readiness();
+  const mesh = await createMesh({ config: config.mesh, serviceAccount: SERVICE_ACCOUNTS.edge, logger, metrics, readiness });
+  closers.push(async () => mesh.close());
+  const tokenServiceDispatcher = mesh.createClient({ expectedServer: mesh.workloads(SERVICE_ACCOUNTS.tokenService) });
+  const edge = createEdgeService({
+    config: config.edge, logger, bus: cache.bus, rateLimiter: cache.rateLimiter, mesh, metrics, readiness,
+    ...(tokenServiceDispatcher ? { tokenServiceDispatcher } : {}),
+    ...(routes ? { routes } : {}),
+    ...(shared ? { adminToken: shared.adminToken } : {}),
+  });
+  if (secrets !== undefined) {
+    const provider = secrets;
+    edge.readiness.register('secrets', () => provider.status());
+  }
+  const url = await edge.start();
+  closers.unshift(() => edge.close());
+  if (!shared) closers.push(() => cache.close());
+  return url;
+}
