@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { base64url } from 'jose';
 import { TEST_AUDIENCE, type FakeIssuer } from '../support/fake-issuer.js';
+import { assertProperty } from '../support/property.js';
 import { refusalCode, startEdgeWithIssuer, verify, type EdgeWithIssuer, type TestEdge } from './edge-harness.js';
 
 const printable = (max: number) => fc.stringMatching(new RegExp(`^[\\x20-\\x7e]{0,${max}}$`));
@@ -24,7 +25,7 @@ describe('bad input gets a documented 4xx, never a 500', () => {
   after(() => setup.close());
 
   it('answers any Authorization header and original request with a non-5xx status and a code', async () => {
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(printable(300), printable(100), fc.constantFrom('GET', 'POST', 'x', ''), async (authorization, uri, method) => {
         const response = await verify(edge, undefined, {
           uri,
@@ -42,7 +43,7 @@ describe('bad input gets a documented 4xx, never a 500', () => {
   it('answers arbitrary token-shaped garbage with 401', async () => {
     const part = fc.stringMatching(/^[A-Za-z0-9_-]{0,40}$/);
     const json = fc.json().map((text) => base64url.encode(text));
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(fc.oneof(part, json), fc.oneof(part, json), part, async (header, payload, signature) => {
         const response = await verify(edge, `${header}.${payload}.${signature}`);
         assert.equal(response.status, 401);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
+import { assertProperty } from '../support/property.js';
 import { basicAuth, startTestTokenService, type TestClient, type TestTokenService } from '../support/token-service.js';
 
 /**
@@ -8,7 +9,10 @@ import { basicAuth, startTestTokenService, type TestClient, type TestTokenServic
  * token-service answers below 500 and never with a stack trace.
  */
 
-/** Runs per property: 7 properties x 100 stay under a minute on a loaded two-core machine; FUZZ_RUNS=1000 digs deeper. */
+/**
+ * Runs per property: 7 properties x 100 stay under a minute on a loaded two-core machine; FUZZ_RUNS=1000
+ * digs deeper. The seed follows test/support/property.ts (fixed in CI, FUZZ_SEED replays a failure).
+ */
 const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 100);
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -112,7 +116,7 @@ describe('fuzzing the token-service', () => {
 
   for (const path of ['/oauth2/token', '/oauth2/introspect', '/oauth2/revoke']) {
     test(`${path}: arbitrary form bodies, headers, Authorization variants and content types never get a 5xx`, async () => {
-      await fc.assert(
+      await assertProperty(
         fc.asyncProperty(method, contentTypes, authorization(), body(), extraHeaders, fc.boolean(), async (m, contentType, auth, payload, extra, withContentType) => {
           const headers: Record<string, string> = { ...extra };
           if (withContentType) headers['content-type'] = contentType;
@@ -157,7 +161,7 @@ describe('fuzzing the token-service', () => {
   const jsonOrOther = fc.oneof({ arbitrary: fc.constant('application/json'), weight: 6 }, { arbitrary: fc.option(contentTypes, { nil: undefined }), weight: 1 });
 
   test('POST /admin/clients: arbitrary JSON bodies never get a 5xx', async () => {
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(jsonBody, jsonOrOther, async (payload, contentType) => {
         await check(`${ts.internalUrl}/admin/clients`, { method: 'POST', headers: adminHeaders(contentType), body: payload });
       }),
@@ -166,7 +170,7 @@ describe('fuzzing the token-service', () => {
   });
 
   test('PATCH /admin/clients/:id: arbitrary JSON bodies never get a 5xx', async () => {
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(jsonBody, jsonOrOther, async (payload, contentType) => {
         await check(`${ts.internalUrl}/admin/clients/${patchTarget}`, { method: 'PATCH', headers: adminHeaders(contentType), body: payload });
       }),
@@ -187,7 +191,7 @@ describe('fuzzing the token-service', () => {
       encodedOrRaw.map((q) => ['GET', `/internal/revocations?${q}`] as const),
       encodedOrRaw.map((p) => ['GET', `/admin/${p}`] as const),
     );
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(route, fc.boolean(), async ([m, path], authenticated) => {
         await check(ts.internalUrl + path, { method: m, headers: authenticated ? adminHeaders(undefined) : {} });
       }),
@@ -211,7 +215,7 @@ describe('fuzzing the token-service', () => {
       { arbitrary: issueBody.map((b) => ['/internal/tokens', b] as const), weight: 9 },
       { arbitrary: rotateBody.map((b) => ['/admin/keys/rotate', b] as const), weight: 1 },
     );
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(call, jsonOrOther, async ([path, payload], contentType) => {
         await check(ts.internalUrl + path, { method: 'POST', headers: adminHeaders(contentType), body: payload });
       }),
