@@ -49,16 +49,9 @@ export function installCallerIdentity(app: FastifyInstance, mode: MeshMode): voi
 }
 
 /**
- * The caller's SPIFFE ID, for identity-bound clients: token-service compares it with the client's
- * registered `boundIdentity` and records it as `cnf.spiffe_id`; the edge compares it with a token's.
- */
-export function callerSpiffeId(request: FastifyRequest): string | undefined {
-  return request.callerIdentity?.spiffeId;
-}
-
-/**
- * Whether the caller is the workload a client was bound to. The binding may be stored in either
- * identity form; both sides go through the strict parser, so only the same identity matches.
+ * Whether the caller is the workload a client was bound to (token-service then records the binding
+ * as `cnf.spiffe_id`; the edge compares a token's with its caller). The binding may be stored in
+ * either identity form; both sides go through the strict parser, so only the same identity matches.
  */
 export function callerMatchesBinding(request: FastifyRequest, boundIdentity: string): boolean {
   const bound = parseServiceIdentity(boundIdentity);

@@ -4,6 +4,7 @@ export {
   parseLinkerdIdentity,
   serviceIdentity,
   sameIdentity,
+  IDENTITY_FORMS,
   type ServiceIdentity,
 } from './identity.js';
 export { IdentityAllowlist, parseAllowlistEntry, type AllowlistEntry } from './allowlist.js';
@@ -21,7 +22,6 @@ export { meshServerTlsOptions, reloadServerCertificates, type ClientCertificateP
 export { clientTlsOptions, createMeshAgent, type MeshClientOptions } from './client-tls.js';
 export {
   installCallerIdentity,
-  callerSpiffeId,
   callerMatchesBinding,
   identityOfTlsPeer,
   LINKERD_CLIENT_ID_HEADER,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ClientRecord } from '../store/index.js';
 import { formatScope, type AccessTokenClaims } from '../tokens/index.js';
+import { boundConfirmation } from './grants/workload-binding.js';
 import type { KeyRing } from './keys/key-ring.js';
 
 export interface AccessTokenRequest {
@@ -10,7 +11,6 @@ export interface AccessTokenRequest {
   audience: string[];
   /** The refresh family, when the token comes from one. */
   familyId?: string;
-  cnf?: AccessTokenClaims['cnf'];
 }
 
 export interface MintedAccessToken {
@@ -41,7 +41,10 @@ export function newRefreshToken(): { token: string; hash: Buffer } {
   return { token, hash: hashRefreshToken(token) };
 }
 
-/** Builds RFC 9068 access tokens and signs them with the key ring's active key. */
+/**
+ * Builds RFC 9068 access tokens and signs them with the key ring's active key. An identity-bound
+ * client's tokens always carry `cnf.spiffe_id`, whichever grant or API asked for them.
+ */
 export class TokenMinter {
   constructor(
     private readonly issuer: string,
@@ -56,6 +59,7 @@ export class TokenMinter {
     const signer = this.keyRing.signer();
     const iat = Math.max(Math.floor(this.now() / 1000), this.minIssuedAt());
     const expiresIn = request.client.accessTokenTtlSeconds ?? Math.floor(this.defaultTtlMs / 1000);
+    const cnf = boundConfirmation(request.client);
     const claims: AccessTokenClaims = {
       iss: this.issuer,
       sub: request.subject,
@@ -66,7 +70,7 @@ export class TokenMinter {
       client_id: request.client.clientId,
       scope: formatScope(request.scopes),
       ...(request.familyId === undefined ? {} : { sid: request.familyId }),
-      ...(request.cnf === undefined ? {} : { cnf: request.cnf }),
+      ...(cnf === undefined ? {} : { cnf }),
     };
     return { token: signer.sign(claims as unknown as Record<string, unknown>), claims, expiresIn };
   }

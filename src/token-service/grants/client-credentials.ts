@@ -1,5 +1,3 @@
-import { callerMatchesBinding, callerSpiffeId } from '../../mesh/index.js';
-import { UnauthorizedClient } from '../errors.js';
 import { listParam, param } from '../form-body.js';
 import type { TokenMinter } from '../token-minter.js';
 import type { GrantHandler } from './grant.js';
@@ -13,18 +11,11 @@ export function clientCredentialsGrant(minter: TokenMinter): GrantHandler {
   return {
     grantType: 'client_credentials',
     parameters: ['scope', 'resource', 'audience'],
-    async handle({ client, params, request }) {
+    async handle({ client, params }) {
       assertGrantAllowed(client, 'client_credentials');
-      // An identity-bound client's credentials are useless anywhere but in its own workload.
-      if (client.boundIdentity !== null && !callerMatchesBinding(request, client.boundIdentity)) {
-        throw new UnauthorizedClient('client is bound to a workload identity the caller does not have');
-      }
       const scopes = grantedScopes(client, param(params, 'scope'));
       const audience = grantedAudience(client, [...listParam(params, 'resource'), ...listParam(params, 'audience')]);
-      const spiffeId = client.boundIdentity === null ? undefined : callerSpiffeId(request);
-      const minted = minter.mintAccessToken({
-        client, subject: client.clientId, scopes, audience, ...(spiffeId === undefined ? {} : { cnf: { spiffe_id: spiffeId } }),
-      });
+      const minted = minter.mintAccessToken({ client, subject: client.clientId, scopes, audience });
       return { access_token: minted.token, token_type: 'Bearer', expires_in: minted.expiresIn, scope: minted.claims.scope };
     },
   };

@@ -5,6 +5,7 @@ export { clientCredentialsGrant } from './client-credentials.js';
 export { refreshTokenGrant, type RefreshTokenGrantDeps } from './refresh-token.js';
 export type { GrantHandler, GrantContext, TokenResponse } from './grant.js';
 export { grantedAudience, grantedScopes, assertGrantAllowed } from './policy.js';
+export { assertCallerIsBoundWorkload } from './workload-binding.js';
 
 /** The token endpoint's dispatch table, keyed by `grant_type`. */
 export class GrantRegistry {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TokenServiceContext } from '../context.js';
 import { oauthErrorHandler, OAuthError, UnsupportedTokenType, UnauthorizedClient } from '../errors.js';
 import { acceptFormBodiesOnly, param, requiredParam, type FormParams } from '../form-body.js';
+import { assertCallerIsBoundWorkload } from '../grants/index.js';
 import { hashRefreshToken, longestAccessTokenTtlMs } from '../token-minter.js';
 import { clientAuthParams, formBody, oauthErrors, tokenResponseSchema } from './schemas.js';
 
@@ -48,6 +49,8 @@ export async function oauthRoutes(app: FastifyInstance, ctx: TokenServiceContext
     const grant = ctx.grants.get(requiredParam(params, 'grant_type'));
     const client = await ctx.clientAuth.authenticate(request, params);
     try {
+      // Ahead of every grant, so a refresh token presented from the wrong workload is not spent.
+      assertCallerIsBoundWorkload(client, request);
       const response = await grant.handle({ client, params, request });
       ctx.counters.issued.inc({ grant_type: grant.grantType });
       return reply.headers(NO_STORE).send(response);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { IDENTITY_FORMS, parseServiceIdentity } from '../../../mesh/index.js';
 import { HttpProblem } from '../../../platform/index.js';
 import { CLIENT_AUTH_METHODS, type ClientRecord } from '../../../store/index.js';
 import { ASYMMETRIC_ALGORITHMS, SCOPE_TOKEN } from '../../../tokens/index.js';
@@ -79,6 +80,17 @@ function assertConsistent(method: ClientRecord['authMethod'], jwks: ClientBody['
   }
 }
 
+/**
+ * A binding must name a workload, in either identity form; it is stored in the SPIFFE form that
+ * tokens carry as `cnf.spiffe_id`. Anything else would bind the client to no caller at all.
+ */
+function boundIdentity(value: string | null | undefined): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  const identity = parseServiceIdentity(value);
+  if (identity === undefined) throw new HttpProblem(400, 'invalid_client_metadata', 'Invalid client', `bound_identity must be ${IDENTITY_FORMS}`);
+  return identity.spiffeId;
+}
+
 async function notFound(): Promise<never> {
   throw new HttpProblem(404, 'client_not_found', 'Client not found');
 }
@@ -114,7 +126,7 @@ export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceC
       grantTypes: body.grant_types ?? ['client_credentials'],
       scopes: body.scopes!, audiences: body.audiences!,
       accessTokenTtlSeconds: body.access_token_ttl_seconds ?? null,
-      boundIdentity: body.bound_identity ?? null,
+      boundIdentity: boundIdentity(body.bound_identity) ?? null,
       disabled: body.disabled ?? false,
     });
     await audit(request, 'admin.client_created', clientId, { authMethod });
@@ -152,7 +164,7 @@ export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceC
     const updated = await ctx.store.clients.update(clientId, {
       name: body.name, authMethod, jwks: body.jwks, grantTypes: body.grant_types, scopes: body.scopes,
       audiences: body.audiences, accessTokenTtlSeconds: body.access_token_ttl_seconds,
-      boundIdentity: body.bound_identity, disabled: body.disabled,
+      boundIdentity: boundIdentity(body.bound_identity), disabled: body.disabled,
     });
     await ctx.clientCache.invalidate(clientId);
     await audit(request, 'admin.client_updated', clientId, { fields: Object.keys(body) });
