@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../platform/index.js';
 import { createDevelopmentCa, issueServiceCertificate, openDevelopmentCa, type DevelopmentCa } from './development-ca.js';
 import { serviceIdentity } from './identity.js';
 
@@ -34,8 +34,8 @@ export async function writeDevelopmentCertificates(options: DevelopmentCertifica
   const caFile = join(options.dir, 'ca.crt');
   const caKeyFile = join(options.dir, 'ca.key');
   const ca = (options.newCa ? undefined : await openExistingCa(caFile, caKeyFile)) ?? (await createDevelopmentCa());
-  await writeAtomically(caKeyFile, ca.keyPem, 0o600);
-  await writeAtomically(caFile, ca.certPem, 0o644);
+  writeFileAtomically(caKeyFile, ca.keyPem, 0o600);
+  writeFileAtomically(caFile, ca.certPem, 0o644);
 
   const issued: WrittenCertificate[] = [];
   for (const serviceAccount of options.serviceAccounts) {
@@ -51,8 +51,8 @@ export async function writeDevelopmentCertificates(options: DevelopmentCertifica
     const keyFile = join(options.dir, `${serviceAccount}.key`);
     const certFile = join(options.dir, `${serviceAccount}.crt`);
     // Key first: a watcher that sees the new key with the old certificate rejects the pair and waits.
-    await writeAtomically(keyFile, keyPem, 0o600);
-    await writeAtomically(certFile, certPem, 0o644);
+    writeFileAtomically(keyFile, keyPem, 0o600);
+    writeFileAtomically(certFile, certPem, 0o644);
     issued.push({ spiffeId: identity.spiffeId, certFile, keyFile });
   }
   return { ca: caFile, issued };
@@ -65,10 +65,4 @@ async function openExistingCa(certFile: string, keyFile: string): Promise<Develo
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-async function writeAtomically(file: string, content: string, mode: number): Promise<void> {
-  const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temporary, content, { mode, flag: 'wx' });
-  await rename(temporary, file);
 }

@@ -6,4 +6,5 @@ export { Readiness, type DependencyState, type DependencyStatus, type ReadinessR
 export { createServiceMetrics, counter, gauge, Counter, Gauge, Histogram, Registry, type ServiceMetrics } from './metrics.js';
 export { createHttpApp, sendProblem, type HttpAppOptions } from './http-server.js';
 export { closeOnSignals } from './shutdown.js';
-export { writeSecretFile } from './secret-file.js';
+export { restrictToOwner, writeSecretFile } from './secret-file.js';
+export { writeFileAtomically } from './atomic-file.js';

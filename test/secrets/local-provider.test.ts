@@ -41,6 +41,21 @@ describe('local secrets provider', () => {
     assert.equal(mode(dir), 0o700);
   });
 
+  test('a secrets file left readable by others is private again at start and after each write', async () => {
+    const dir = tempDir();
+    const key = randomBytes(32);
+    await new LocalSecretsProvider(key, dir).write('a/b', { value: 'x' });
+    const file = join(dir, 'secrets.enc');
+    // Attack: the file was copied or restored with a world-readable mode.
+    chmodSync(file, 0o644);
+    const reopened = new LocalSecretsProvider(key, dir);
+    assert.equal(mode(file), 0o600, 'tightened at start');
+    chmodSync(file, 0o644);
+    await reopened.write('a/c', { value: 'y' });
+    assert.equal(mode(file), 0o600, 'a write leaves 0600');
+    assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.tmp')), [], 'no temporary file left behind');
+  });
+
   test('secrets survive reopening with the same master key', async () => {
     const dir = tempDir();
     const key = randomBytes(32);

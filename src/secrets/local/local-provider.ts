@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DependencyStatus } from '../../platform/index.js';
+import { restrictToOwner, writeFileAtomically, type DependencyStatus } from '../../platform/index.js';
 import { assertSecretPath, type SecretData, type SecretsProvider } from '../provider.js';
 
 const VERSION = 1;
@@ -22,6 +22,8 @@ export class LocalSecretsProvider implements SecretsProvider {
     this.file = dir === undefined ? undefined : join(dir, 'secrets.enc');
     if (dir !== undefined) mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.secrets = this.file !== undefined && existsSync(this.file) ? this.load(this.file) : new Map();
+    // A file left readable by others (copied, restored from a backup) is tightened at start, not at its next write.
+    if (this.file !== undefined && existsSync(this.file)) restrictToOwner(this.file);
   }
 
   async read(path: string): Promise<SecretData | undefined> {
@@ -65,11 +67,6 @@ export class LocalSecretsProvider implements SecretsProvider {
     const plain = Buffer.from(JSON.stringify(Object.fromEntries(this.secrets)));
     const data = Buffer.concat([cipher.update(plain), cipher.final()]);
     const sealed = JSON.stringify({ v: VERSION, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') });
-    const temp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temp, sealed, { mode: 0o600 });
-    const fd = openSync(temp, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(temp, this.file);
+    writeFileAtomically(this.file, sealed, 0o600);
   }
 }

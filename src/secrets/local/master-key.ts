@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { restrictToOwner } from '../../platform/index.js';
 
 /**
  * The key that encrypts the local provider's secrets at rest: from AUTH_MASTER_KEY, or from
@@ -13,8 +14,8 @@ export function loadMasterKey(options: { fromEnv?: string | undefined; dataDir: 
   if (!existsSync(file)) {
     writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   }
-  // Tighten a key file someone loosened; a readable master key is a leaked master key.
-  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  // Tighten a key file someone loosened.
+  restrictToOwner(file);
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
   if (key.length !== 32) throw new Error(`${file} must hold the base64 encoding of 32 bytes`);
   return key;
