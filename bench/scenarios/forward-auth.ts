@@ -6,7 +6,7 @@ import type { RunningTokenService } from '../lib/token-service.js';
 const SCENARIO = 'forward-auth';
 const CONNECTIONS = 50;
 /** What nginx auth_request sends the edge. */
-const HEADERS = { 'x-original-uri': '/api/orders', 'x-original-method': 'GET' };
+const HEADERS = { 'x-original-uri': '/api/orders', 'x-original-method': 'GET', 'x-original-host': 'api.example' };
 /**
  * The edge keeps 10k verified tokens by default. For the distinct-token run it gets a cache ten
  * times smaller than the token set: in round-robin order every request is then a miss that pays

@@ -134,8 +134,15 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
   // Client certificates are optional: they matter only for tokens bound to a workload identity.
   const app = createHttpApp({ logger, metrics, readiness, trustProxy: config.trustProxy, https: options.mesh?.serverOptions('optional') ?? null });
   options.mesh?.install(app);
-  void app.register(forwardAuthRoutes, { gate });
-  void app.register(reverseProxyRoutes, { gate, routes, pools, metrics: edgeMetrics, trustForwarded: config.trustProxy });
+  void app.register(forwardAuthRoutes, { gate, proxy: config.forwardAuthProxy, identityHeaders: routes });
+  void app.register(reverseProxyRoutes, {
+    gate,
+    routes,
+    pools,
+    metrics: edgeMetrics,
+    trustForwarded: config.trustProxy,
+    allowUnderscoreHeaders: config.allowUnderscoreHeaders,
+  });
 
   let purgeTimer: NodeJS.Timeout | undefined;
   return {

@@ -38,6 +38,10 @@ export const REFUSALS = {
   route_not_configured: { status: 403, error: undefined, description: 'No route is configured for this request' },
   route_not_found: { status: 404, error: undefined, description: 'No route is configured for this request' },
   request_invalid: { status: 400, error: 'invalid_request', description: 'The request target is malformed' },
+  // Not credential problems, so no challenge: the request was described or spelled in a way the edge will not guess at.
+  forward_auth_headers_conflict: { status: 400, error: undefined, description: 'The original request is described by another proxy\'s headers, or twice' },
+  forward_auth_headers_missing: { status: 400, error: undefined, description: 'The trusted proxy did not describe the original request' },
+  identity_header_spoofed: { status: 400, error: undefined, description: 'An identity header is spelled with underscores' },
   key_set_unavailable: { status: 503, error: undefined, description: 'The signing keys cannot be confirmed right now' },
   rate_limited: { status: 429, error: undefined, description: 'Too many requests' },
 } as const satisfies Record<string, RefusalSpec>;

@@ -65,6 +65,12 @@ export class Gate {
     return { route: decision.route, token: verification.token };
   }
 
+  /** Refuses a request whose target could not be read (forward-auth headers), before any route is matched. */
+  refuseUnread(mode: EdgeMode, request: FastifyRequest, reply: FastifyReply, refusal: Refusal): FastifyReply {
+    this.refuse({ mode, request, reply, method: request.method, path: undefined, route: undefined, started: performance.now() }, refusal);
+    return reply;
+  }
+
   private refuse(decision: Decision, refusal: Refusal): undefined {
     const { request, reply, route } = decision;
     this.record(decision, 'deny', refusal.code);

@@ -69,15 +69,16 @@ export async function startTestEdge(options: TestEdgeOptions): Promise<TestEdge>
   };
 }
 
-/** Asks the edge's forward-auth endpoint about a request, as nginx would. */
+/** Asks the edge's forward-auth endpoint about a request, as nginx (the default trusted proxy) would. */
 export async function verify(
   edge: TestEdge,
   token: string | undefined,
-  init: { uri?: string; method?: string; headers?: Record<string, string> } = {},
+  init: { uri?: string; method?: string; host?: string; headers?: Record<string, string> } = {},
 ): Promise<Response> {
   const headers: Record<string, string> = {
     'x-original-uri': init.uri ?? '/api/orders',
     'x-original-method': init.method ?? 'GET',
+    'x-original-host': init.host ?? 'api.example',
     ...init.headers,
   };
   if (token !== undefined) headers.authorization = `Bearer ${token}`;

@@ -1,29 +1,37 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TEST_AUDIENCE } from '../support/fake-issuer.js';
+import type { RouteSpec } from '../../src/edge/index.js';
 import { refusalCode, startEdgeWithIssuer, type EdgeWithIssuer, type TestEdge } from './edge-harness.js';
 
-describe('forward-auth at /auth/verify', () => {
-  let setup: EdgeWithIssuer;
-  let edge: TestEdge;
-  let token: string;
+const ROUTES: RouteSpec[] = [
+  { name: 'orders', pathPrefix: '/orders', policy: { audience: TEST_AUDIENCE, scopes: ['read'] }, claimHeaders: { 'X-Auth-Tenant': 'tenant' } },
+  { name: 'orders-write', pathPrefix: '/orders', methods: ['POST', 'DELETE'], policy: { audience: TEST_AUDIENCE, scopes: ['write'] } },
+  { name: 'internal', host: 'internal.example', pathPrefix: '/', policy: { audience: TEST_AUDIENCE, scopes: ['internal'] } },
+  { name: 'health', pathPrefix: '/status', policy: { anonymous: true } },
+];
 
+/** An edge trusting `proxy`'s headers, and a read-scoped token. */
+function edgeBehind(proxy: string) {
+  const state = {} as { setup: EdgeWithIssuer; edge: TestEdge; token: string };
   before(async () => {
-    setup = await startEdgeWithIssuer({
-      routes: [
-        { name: 'orders', pathPrefix: '/orders', policy: { audience: TEST_AUDIENCE, scopes: ['read'] }, claimHeaders: { 'X-Auth-Tenant': 'tenant' } },
-        { name: 'orders-write', pathPrefix: '/orders', methods: ['POST', 'DELETE'], policy: { audience: TEST_AUDIENCE, scopes: ['write'] } },
-        { name: 'internal', host: 'internal.example', pathPrefix: '/', policy: { audience: TEST_AUDIENCE, scopes: ['internal'] } },
-        { name: 'health', pathPrefix: '/status', policy: { anonymous: true } },
-      ],
-    });
-    edge = setup.edge;
-    token = await setup.issuer.sign({ scope: 'read', tenant: 'acme' } as Record<string, unknown>);
+    state.setup = await startEdgeWithIssuer({ routes: ROUTES, env: { EDGE_FORWARD_AUTH_PROXY: proxy } });
+    state.edge = state.setup.edge;
+    state.token = await state.setup.issuer.sign({ scope: 'read', tenant: 'acme' } as Record<string, unknown>);
   });
-  after(() => setup.close());
+  after(() => state.setup.close());
+  return state;
+}
 
+describe('forward-auth at /auth/verify behind nginx (the default)', () => {
+  const state = edgeBehind('nginx');
+
+  /** As nginx's auth_request asks: the original method, URI and host in X-Original-*. */
   const ask = (path: string, headers: Record<string, string>, method = 'GET') =>
-    fetch(`${edge.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...headers } });
+    fetch(`${state.edge.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${state.token}`, 'x-original-method': 'GET', 'x-original-host': 'shop.example', ...headers },
+    });
 
   it('answers nginx auth_request (X-Original-URI / X-Original-Method) with identity headers', async () => {
     const response = await ask('/auth/verify', { 'x-original-uri': '/orders/7?expand=1', 'x-original-method': 'GET' });
@@ -42,27 +50,10 @@ describe('forward-auth at /auth/verify', () => {
     assert.match(response.headers.get('www-authenticate') ?? '', /scope="write"/);
   });
 
-  it('answers Traefik forwardAuth (X-Forwarded-Method / -Uri / -Host)', async () => {
-    const allowed = await ask('/auth/verify', { 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/orders', 'x-forwarded-host': 'shop.example' });
-    assert.equal(allowed.status, 200);
-    const byHost = await ask('/auth/verify', { 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/orders', 'x-forwarded-host': 'internal.example' });
-    assert.equal(byHost.status, 403, 'the host route requires the internal scope');
-  });
-
-  it('answers Envoy ext_authz over HTTP (original path after the prefix, original method)', async () => {
-    assert.equal((await ask('/auth/verify/orders/7', {})).status, 200);
-    const write = await ask('/auth/verify/orders/7', {}, 'DELETE');
-    assert.equal(write.status, 403);
-    const post = await fetch(`${edge.url}/auth/verify/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: '{not json at all',
-    });
-    assert.equal(post.status, 403, 'bodies are never parsed, so a broken one is not a 400');
-  });
-
   it('admits anonymous requests on anonymous routes with empty identity headers', async () => {
-    const response = await fetch(`${edge.url}/auth/verify`, { headers: { 'x-original-uri': '/status', 'x-auth-subject': 'admin' } });
+    const response = await fetch(`${state.edge.url}/auth/verify`, {
+      headers: { 'x-original-uri': '/status', 'x-original-method': 'GET', 'x-original-host': 'shop.example', 'x-auth-subject': 'admin' },
+    });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('x-auth-subject'), '', 'present and empty, so the proxy overwrites a spoofed one');
   });
@@ -82,11 +73,40 @@ describe('forward-auth at /auth/verify', () => {
   });
 
   it('counts every decision by mode, result and reason', async () => {
-    const metrics = await (await fetch(`${edge.url}/metrics`)).text();
+    const metrics = await (await fetch(`${state.edge.url}/metrics`)).text();
     assert.match(metrics, /edge_decisions_total\{mode="forward_auth",result="allow",reason="ok"[^}]*\} [1-9]/);
     assert.match(metrics, /edge_decisions_total\{mode="forward_auth",result="deny",reason="insufficient_scope"[^}]*\} [1-9]/);
     assert.match(metrics, /edge_decision_duration_seconds_count\{[^}]*mode="forward_auth"[^}]*\} [1-9]/);
     assert.match(metrics, /edge_jwks_age_seconds\{[^}]*\} \d/);
     assert.match(metrics, /edge_revocation_lag_seconds\{[^}]*\} \d/);
+  });
+});
+
+describe('forward-auth at /auth/verify behind Traefik', () => {
+  const state = edgeBehind('traefik');
+
+  it('answers Traefik forwardAuth (X-Forwarded-Method / -Uri / -Host)', async () => {
+    const ask = (host: string) =>
+      fetch(`${state.edge.url}/auth/verify`, {
+        headers: { authorization: `Bearer ${state.token}`, 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/orders', 'x-forwarded-host': host },
+      });
+    assert.equal((await ask('shop.example')).status, 200);
+    assert.equal((await ask('internal.example')).status, 403, 'the host route requires the internal scope');
+  });
+});
+
+describe('forward-auth at /auth/verify behind Envoy', () => {
+  const state = edgeBehind('envoy');
+
+  it('answers Envoy ext_authz over HTTP (original path after the prefix, original method)', async () => {
+    const ask = (path: string, method = 'GET') => fetch(`${state.edge.url}${path}`, { method, headers: { authorization: `Bearer ${state.token}` } });
+    assert.equal((await ask('/auth/verify/orders/7')).status, 200);
+    assert.equal((await ask('/auth/verify/orders/7', 'DELETE')).status, 403);
+    const post = await fetch(`${state.edge.url}/auth/verify/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${state.token}`, 'content-type': 'application/json' },
+      body: '{not json at all',
+    });
+    assert.equal(post.status, 403, 'bodies are never parsed, so a broken one is not a 400');
   });
 });

@@ -83,6 +83,28 @@ describe('a real nginx using the edge through auth_request', { skip }, () => {
     assert.deepEqual(echo.identity, { subject: null, clientId: null, scopes: null });
   });
 
+  it('refuses a client\'s Traefik-style X-Forwarded-Uri / -Method, which nginx passes on to the edge, with 400', async () => {
+    const response = await get('/demo/items', { 'x-forwarded-uri': '/public/info', 'x-forwarded-method': 'GET' });
+    assert.equal(response.status, 400);
+    assert.notEqual(response.headers.get('content-type'), 'application/json', 'the upstream never answered');
+  });
+
+  it('replaces a client\'s own X-Original-URI / -Method / -Host with the request it forwards', async () => {
+    const response = await fetch(`${proxy.url}/demo/items`, {
+      method: 'DELETE',
+      headers: { 'x-original-uri': '/public/info', 'x-original-method': 'GET', 'x-original-host': 'shop.example' },
+    });
+    assert.equal(response.status, 401);
+  });
+
+  it('drops identity headers spelled with underscores (underscores_in_headers off)', async () => {
+    const response = await get('/demo/items', { authorization: `Bearer ${await issuer.sign()}`, x_auth_subject: 'admin', 'X-Auth_Scopes': 'admin' });
+    assert.equal(response.status, 200);
+    const echo = (await response.json()) as Echo & { headers: Record<string, string> };
+    assert.deepEqual(echo.identity, { subject: 'user-1', clientId: 'client-1', scopes: 'read write' });
+    assert.deepEqual(Object.keys(echo.headers).filter((name) => name.includes('_')), []);
+  });
+
   it('answers 400 for a path with dot segments, which the edge will not match routes on', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       // node:http sends the path as written; fetch would normalise it away.

@@ -25,13 +25,16 @@ export interface UpstreamRequestHeaderOptions {
   protocol: string;
   /** Keep and extend the client's X-Forwarded-* (only behind a trusted proxy). */
   trustForwarded: boolean;
+  /** Forward headers whose names contain `_`; identity headers are dropped in any spelling regardless. */
+  allowUnderscoreHeaders: boolean;
   requestId: string;
 }
 
 /**
  * What the upstream receives: the client's headers minus hop-by-hop ones, minus any identity
- * header the client sent (so identity cannot be spoofed), plus the edge's identity headers and
- * X-Forwarded-For/-Proto/-Host. Host becomes the upstream's own.
+ * header the client sent in any spelling (so identity cannot be spoofed), minus names with `_`
+ * unless allowed, plus the edge's identity headers and X-Forwarded-For/-Proto/-Host. Host
+ * becomes the upstream's own.
  */
 export function upstreamRequestHeaders(options: UpstreamRequestHeaderOptions): Record<string, string | string[]> {
   const { clientHeaders } = options;
@@ -39,6 +42,8 @@ export function upstreamRequestHeaders(options: UpstreamRequestHeaderOptions): R
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(clientHeaders)) {
     if (value === undefined || drop.has(name) || name === 'host' || options.identityHeaderFilter.isIdentityHeader(name)) continue;
+    // nginx's default (underscores_in_headers off): an upstream that maps `-` to `_` cannot tell such a name from its dashed twin.
+    if (!options.allowUnderscoreHeaders && name.includes('_')) continue;
     if (name.startsWith('x-forwarded-') && !options.trustForwarded) continue;
     headers[name] = value;
   }

@@ -13,6 +13,7 @@ export interface ReverseProxyOptions {
   pools: UpstreamPools;
   metrics: EdgeMetrics;
   trustForwarded: boolean;
+  allowUnderscoreHeaders: boolean;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -67,6 +68,7 @@ export async function reverseProxyRoutes(app: FastifyInstance, options: ReverseP
           clientIp: request.ip,
           protocol: request.protocol,
           trustForwarded: options.trustForwarded,
+          allowUnderscoreHeaders: options.allowUnderscoreHeaders,
           requestId: request.id,
         }),
         body: hasBody(request) ? request.raw : null,

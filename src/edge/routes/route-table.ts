@@ -55,8 +55,10 @@ export class RouteTable {
     return undefined;
   }
 
+  /** `_` reads as `-`: CGI and WSGI servers see `X_Auth_Subject` and `X-Auth-Subject` as one header. */
   isIdentityHeader(lowerCaseName: string): boolean {
-    return lowerCaseName.startsWith(IDENTITY_HEADER_PREFIX) || this.identityHeaderNames.has(lowerCaseName);
+    const name = lowerCaseName.includes('_') ? lowerCaseName.replaceAll('_', '-') : lowerCaseName;
+    return name.startsWith(IDENTITY_HEADER_PREFIX) || this.identityHeaderNames.has(name);
   }
 }
 

@@ -7,6 +7,10 @@ export interface EdgeRateRule {
   windowMs: number;
 }
 
+/** The proxies whose forward-auth headers the edge can read; it trusts exactly one of them. */
+export const FORWARD_AUTH_PROXIES = ['nginx', 'traefik', 'envoy', 'caddy'] as const;
+export type ForwardAuthProxy = (typeof FORWARD_AUTH_PROXIES)[number];
+
 export interface EdgeConfig {
   host: string;
   port: number;
@@ -45,6 +49,10 @@ export interface EdgeConfig {
   upstreamTimeoutMs: number;
   upstreamConnections: number;
   trustProxy: boolean;
+  /** The one proxy whose headers say which request forward-auth judges; the others' are refused. */
+  forwardAuthProxy: ForwardAuthProxy;
+  /** Forward client headers whose names contain `_` (never an identity header's underscore spelling). */
+  allowUnderscoreHeaders: boolean;
 }
 
 const RATE_RULE = /^\s*(\d+)\s*\/\s*(\S+)\s*$/;
@@ -102,5 +110,8 @@ export function readEdgeConfig(env: EnvReader): EdgeConfig {
     upstreamTimeoutMs: env.duration('EDGE_UPSTREAM_TIMEOUT', '30s', { minMs: 10 }),
     upstreamConnections: env.int('EDGE_UPSTREAM_CONNECTIONS', 64, { min: 1, max: 10_000 }),
     trustProxy: env.bool('EDGE_TRUST_PROXY', false),
+    // nginx: the proxy the documentation, the tested template and the benchmark use.
+    forwardAuthProxy: env.oneOf('EDGE_FORWARD_AUTH_PROXY', FORWARD_AUTH_PROXIES, 'nginx'),
+    allowUnderscoreHeaders: env.bool('EDGE_ALLOW_UNDERSCORE_HEADERS', false),
   };
 }

@@ -10,7 +10,7 @@ export { parseDuration } from './duration.js';
 export { LOG_LEVELS, type LogLevel, type PlatformConfig } from './platform.js';
 export { MESH_MODES, SERVICE_ACCOUNTS, INTERNAL_ENDPOINTS, readMeshConfig, type MeshMode, type InternalEndpoint, type MeshConfig } from './mesh.js';
 export { SIGNING_ALGORITHMS, type SigningAlgorithm, type TokenServiceConfig } from './token-service.js';
-export { readEdgeConfig, type EdgeConfig, type EdgeRateRule } from './edge.js';
+export { FORWARD_AUTH_PROXIES, readEdgeConfig, type EdgeConfig, type EdgeRateRule, type ForwardAuthProxy } from './edge.js';
 export { VAULT_AUTH_METHODS, readVaultConfig, type VaultAuthConfig, type VaultAuthMethod, type VaultConfig } from './vault.js';
 
 export interface Config {

@@ -1,10 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../free-port.js';
+import { stopProcess, waitForPort } from '../listening-process.js';
 
 const TEMPLATE = join(dirname(fileURLToPath(import.meta.url)), 'auth-request.conf.template');
 const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
@@ -20,29 +20,6 @@ export function findNginx(): string | undefined {
 export interface NginxServer {
   url: string;
   close(): Promise<void>;
-}
-
-function waitForPort(port: number, child: ChildProcess, errorLog: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 10_000;
-    const attempt = () => {
-      if (child.exitCode !== null) {
-        reject(new Error(`nginx exited with ${child.exitCode}: ${existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : ''}`));
-        return;
-      }
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error('nginx did not start listening within 10 s'));
-        else setTimeout(attempt, 25);
-      });
-    };
-    attempt();
-  });
 }
 
 /**
@@ -62,7 +39,7 @@ export async function startNginx(binary: string, edgeUrl: string, upstreamUrl: s
   const errorLog = join(dir, 'error.log');
   const child = spawn(binary, ['-p', dir, '-c', configPath, '-e', errorLog], { stdio: 'ignore' });
   try {
-    await waitForPort(port, child, errorLog);
+    await waitForPort('nginx', port, child, errorLog);
   } catch (error) {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -71,11 +48,7 @@ export async function startNginx(binary: string, edgeUrl: string, upstreamUrl: s
   return {
     url: `http://127.0.0.1:${port}`,
     async close() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopProcess(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
