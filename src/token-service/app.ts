@@ -1,9 +1,8 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import { createHttpApp, sendProblem } from '../platform/index.js';
+import { createHttpApp } from '../platform/index.js';
 import type { ClientCertificatePolicy } from '../mesh/index.js';
 import type { TokenServiceContext } from './context.js';
-import { problemFor } from './errors.js';
 import { adminRoutes } from './routes/admin/index.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { internalRoutes } from './routes/internal.js';
@@ -29,9 +28,6 @@ async function buildListener(ctx: TokenServiceContext, listener: Listener): Prom
   ctx.mesh.install(app);
   // NUL or an unpaired surrogate would reach PostgreSQL and fail as a 500 (malformed-requests tests).
   app.addHook('preValidation', rejectUnstorableText);
-  // The hook runs on every route of the listener, the not-found route and discovery included, so
-  // its InvalidRequest must render as a 400 there too (the platform's handler knows no OAuth errors).
-  app.setErrorHandler((error, request, reply) => sendProblem(request, reply, problemFor(error), error));
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
