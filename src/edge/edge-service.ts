@@ -124,7 +124,10 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
     onRateLimiterError: () => edgeMetrics.rateLimiterErrors.inc(),
   };
   const sharedTokenChecks = tokenChecks(deps);
-  const routes = new RouteTable(routeDefinitions, (route) => routeChecks(route, deps, sharedTokenChecks), config.upstreamTimeoutMs);
+  const routes = new RouteTable(routeDefinitions, (route) => routeChecks(route, deps, sharedTokenChecks), {
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    maxBodyBytes: config.maxBodyBytes,
+  });
   const pools = new UpstreamPools(
     routeDefinitions.flatMap((r) => (r.upstream === undefined ? [] : [r.upstream])),
     config.upstreamConnections,
@@ -132,7 +135,15 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
   const gate = new Gate(routes, edgeMetrics, logger, now);
 
   // Client certificates are optional: they matter only for tokens bound to a workload identity.
-  const app = createHttpApp({ logger, metrics, readiness, trustProxy: config.trustProxy, https: options.mesh?.serverOptions('optional') ?? null });
+  const app = createHttpApp({
+    logger,
+    metrics,
+    readiness,
+    trustProxy: config.trustProxy,
+    https: options.mesh?.serverOptions('optional') ?? null,
+    // A slow client holds an upstream connection while its body trickles in: bound how long it may take.
+    requestTimeouts: { headersMs: config.requestHeadersTimeoutMs, requestMs: config.requestTimeoutMs },
+  });
   options.mesh?.install(app);
   void app.register(forwardAuthRoutes, { gate, proxy: config.forwardAuthProxy, identityHeaders: routes });
   void app.register(reverseProxyRoutes, {

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../platform/index.js';
 import { refuse, refusalResponse, type Refusal } from './errors.js';
 import type { EdgeMetrics } from './edge-metrics.js';
-import { requestPath } from './request-target.js';
+import { canonicalPath } from './request-target.js';
 import type { PreparedRoute, RouteTable } from './routes/route-table.js';
 import { runChecks, type EdgeMode, type RequestFacts, type Verification, type VerifiedToken } from './verification.js';
 
@@ -16,6 +16,8 @@ export interface DecisionTarget {
 
 export interface Admitted {
   route: PreparedRoute;
+  /** The canonical path the route was matched on: in proxy mode, the path the upstream receives. */
+  path: string;
   /** Undefined for an anonymous request on an anonymous route. */
   token: VerifiedToken | undefined;
 }
@@ -45,7 +47,7 @@ export class Gate {
 
   async admit(mode: EdgeMode, request: FastifyRequest, reply: FastifyReply, target: DecisionTarget): Promise<Admitted | undefined> {
     const decision: Decision = { mode, request, reply, method: target.method, path: undefined, route: undefined, started: performance.now() };
-    decision.path = requestPath(target.target);
+    decision.path = canonicalPath(target.target);
     if (decision.path === undefined) return this.refuse(decision, refuse('request_invalid'));
     decision.route = this.routes.match(mode, target.host, decision.path, target.method);
     if (decision.route === undefined) return this.refuse(decision, refuse(mode === 'proxy' ? 'route_not_found' : 'route_not_configured'));
@@ -62,7 +64,7 @@ export class Gate {
     const refusal = await runChecks(decision.route.checks, verification);
     if (refusal !== undefined) return this.refuse(decision, refusal);
     this.record(decision, 'allow', 'ok');
-    return { route: decision.route, token: verification.token };
+    return { route: decision.route, path: decision.path, token: verification.token };
   }
 
   /** Refuses a request whose target could not be read (forward-auth headers), before any route is matched. */

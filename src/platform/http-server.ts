@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { answerClientError, requestTimeoutOptions, type RequestTimeouts } from './client-limits.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import { toHttpProblem } from './errors.js';
@@ -15,6 +16,8 @@ export interface HttpAppOptions {
   /** Trust X-Forwarded-For from these proxies (Fastify's trustProxy). */
   trustProxy?: boolean | string | string[];
   https?: import('node:https').ServerOptions | null;
+  /** Bounds on receiving a request (slow headers, slow bodies); Node's defaults when absent. */
+  requestTimeouts?: RequestTimeouts;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -46,7 +49,9 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     routerOptions: { maxParamLength: 256 },
     // Errors Fastify raises before routing (a malformed URL, an over-long parameter) are problems too.
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, toHttpProblem(error), error),
-    ...(options.https ? { https: options.https } : {}),
+    // ...and so are those Node's HTTP parser raises before there is a request (408, 431, 400).
+    clientErrorHandler: answerClientError,
+    ...requestTimeoutOptions(options.requestTimeouts, options.https),
   }) as unknown as FastifyInstance;
 
   app.addHook('onRequest', async (request, reply) => {

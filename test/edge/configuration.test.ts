@@ -50,6 +50,31 @@ describe('edge configuration', () => {
   });
 });
 
+describe('edge request limits', () => {
+  it('bounds the time to send headers (10 s) and the whole request (30 s), and bodies (10 MiB), by default', () => {
+    const config = readEdgeConfig(new EnvReader({}));
+    assert.equal(config.requestHeadersTimeoutMs, 10_000);
+    assert.equal(config.requestTimeoutMs, 30_000);
+    assert.equal(config.maxBodyBytes, 10 * 1024 * 1024);
+    const set = readEdgeConfig(new EnvReader({ EDGE_REQUEST_HEADERS_TIMEOUT: '2s', EDGE_REQUEST_TIMEOUT: '1m', EDGE_MAX_BODY_SIZE: '512kb' }));
+    assert.deepEqual([set.requestHeadersTimeoutMs, set.requestTimeoutMs, set.maxBodyBytes], [2000, 60_000, 512 * 1024]);
+  });
+
+  it('names a bad size, a timeout too short, and a headers timeout longer than the request timeout', () => {
+    for (const [env, variable] of [
+      [{ EDGE_MAX_BODY_SIZE: 'lots' }, 'EDGE_MAX_BODY_SIZE'],
+      [{ EDGE_REQUEST_TIMEOUT: '10ms', EDGE_REQUEST_HEADERS_TIMEOUT: '10ms' }, 'EDGE_REQUEST_TIMEOUT'],
+      [{ EDGE_REQUEST_HEADERS_TIMEOUT: '1m', EDGE_REQUEST_TIMEOUT: '10s' }, 'EDGE_REQUEST_HEADERS_TIMEOUT'],
+    ] as const) {
+      assert.throws(() => loadConfig(env), (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.ok(error.problems.some((p) => p.variable === variable), `${variable} in ${error.message}`);
+        return true;
+      });
+    }
+  });
+});
+
 describe('route definitions', () => {
   it('reads a YAML route file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'edge-routes-'));
@@ -62,6 +87,8 @@ describe('route definitions', () => {
       '    methods: [GET, HEAD]',
       '    upstream: http://127.0.0.1:9000/base',
       '    timeout: 5s',
+      '    caseInsensitive: true',
+      '    maxBodySize: 1mb',
       '    policy:',
       '      audience: https://api.example.com',
       '      scopes: [orders:read]',
@@ -76,8 +103,10 @@ describe('route definitions', () => {
       pathPrefix: '/orders',
       methods: ['GET', 'HEAD'],
       upstream: 'http://127.0.0.1:9000/base',
+      caseInsensitive: true,
       stripPrefix: false,
       timeoutMs: 5000,
+      maxBodyBytes: 1024 * 1024,
       policy: { audience: ['https://api.example.com'], scopes: ['orders:read'], anonymous: false },
       claimHeaders: { 'X-Auth-Tenant': 'tenant' },
     });
@@ -99,6 +128,15 @@ describe('route definitions', () => {
         return true;
       },
     );
+  });
+
+  it('writes a path prefix in canonical form, and refuses one no canonical request path can match', () => {
+    const [route] = parseRoutes({ routes: [{ name: 'a', pathPrefix: '/%61dmin/caf%c3%a9/', policy: { anonymous: true } }] });
+    assert.equal(route!.pathPrefix, '/admin/caf%C3%A9');
+    for (const pathPrefix of ['admin', '/admin;x', '//admin', '/admin/../x', '/admin.', '/a%2fb', '/admin?x=1']) {
+      assert.throws(() => parseRoutes({ routes: [{ name: 'a', pathPrefix, policy: { anonymous: true } }] }), /routes\.0\.pathPrefix: must be a canonical path/, pathPrefix);
+    }
+    assert.throws(() => parseRoutes({ routes: [{ name: 'a', maxBodySize: 'big', policy: { anonymous: true } }] }), /routes\.0\.maxBodySize/);
   });
 
   it('refuses duplicate route names and unreadable files', () => {

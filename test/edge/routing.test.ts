@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseRoutes, type RouteSpec } from '../../src/edge/index.js';
-import { requestPath } from '../../src/edge/request-target.js';
+import { canonicalPath } from '../../src/edge/request-target.js';
 import { RouteTable } from '../../src/edge/routes/route-table.js';
 
 const policy = { audience: 'a' };
 
 function table(specs: RouteSpec[]): RouteTable {
-  return new RouteTable(parseRoutes({ routes: specs }), () => [], 1000);
+  return new RouteTable(parseRoutes({ routes: specs }), () => [], { upstreamTimeoutMs: 1000, maxBodyBytes: 1024 });
 }
 
 describe('route table', () => {
@@ -53,17 +53,17 @@ describe('route table', () => {
 
 describe('request target', () => {
   it('keeps the path and drops the query', () => {
-    assert.equal(requestPath('/a/b?c=../d'), '/a/b');
-    assert.equal(requestPath('/'), '/');
+    assert.equal(canonicalPath('/a/b?c=../d'), '/a/b');
+    assert.equal(canonicalPath('/'), '/');
   });
 
   it('refuses targets it could match differently from the upstream', () => {
     for (const target of ['a/b', '*', 'http://evil/x', '/a/../b', '/a/./b', '/a/..', '/a/%2E%2e/b', '/a%2fb', '/a%5Cb', '/a\\b', '/a b', '/a\x00b']) {
-      assert.equal(requestPath(target), undefined, JSON.stringify(target));
+      assert.equal(canonicalPath(target), undefined, JSON.stringify(target));
     }
   });
 
   it('accepts dots that are not whole segments', () => {
-    assert.equal(requestPath('/v1.2/file..txt/.well-known'), '/v1.2/file..txt/.well-known');
+    assert.equal(canonicalPath('/v1.2/file..txt/.well-known'), '/v1.2/file..txt/.well-known');
   });
 });

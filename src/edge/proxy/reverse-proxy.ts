@@ -3,7 +3,9 @@ import { HttpProblem, sendProblem } from '../../platform/index.js';
 import type { EdgeMetrics } from '../edge-metrics.js';
 import type { Gate } from '../gate.js';
 import { identityHeaders } from '../identity-headers.js';
+import { targetQuery } from '../request-target.js';
 import type { PreparedRoute, RouteTable } from '../routes/route-table.js';
+import { BodyTooLarge, bodyTooLargeProblem, cappedBody, declaresTooLarge } from './body-limit.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forwarding-headers.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
@@ -18,15 +20,18 @@ export interface ReverseProxyOptions {
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
-/** The path the upstream sees: its own base path, the request path (prefix stripped if asked) and the query. */
-function upstreamPath(route: PreparedRoute, basePath: string, target: string): string {
+/**
+ * The path the upstream sees: its own base path, then the canonical path the route was matched on
+ * (prefix stripped if asked), never the path as the client spelled it, then the query as sent.
+ */
+function upstreamPath(route: PreparedRoute, basePath: string, path: string, query: string): string {
   const { definition } = route;
-  let rest = target;
+  let rest = path;
   if (definition.stripPrefix && definition.pathPrefix !== '/') {
-    rest = target.slice(definition.pathPrefix.length);
+    rest = path.slice(definition.pathPrefix.length);
     if (!rest.startsWith('/')) rest = `/${rest}`;
   }
-  return `${basePath}${rest}`;
+  return `${basePath}${rest}${query}`;
 }
 
 function hasBody(request: FastifyRequest): boolean {
@@ -51,6 +56,7 @@ export async function reverseProxyRoutes(app: FastifyInstance, options: ReverseP
     });
     if (admitted === undefined) return reply;
     const { route } = admitted;
+    if (declaresTooLarge(request, route.maxBodyBytes)) return sendProblem(request, reply, bodyTooLargeProblem(route.maxBodyBytes));
     // The proxy's route table holds only routes with an upstream.
     const upstream = route.upstream!;
     const abort = new AbortController();
@@ -60,7 +66,7 @@ export async function reverseProxyRoutes(app: FastifyInstance, options: ReverseP
     try {
       const response = await options.pools.get(upstream.origin).request({
         method: request.method as 'GET',
-        path: upstreamPath(route, upstream.basePath, request.url),
+        path: upstreamPath(route, upstream.basePath, admitted.path, targetQuery(request.url)),
         headers: upstreamRequestHeaders({
           clientHeaders: request.headers,
           identityHeaderFilter: options.routes,
@@ -71,13 +77,16 @@ export async function reverseProxyRoutes(app: FastifyInstance, options: ReverseP
           allowUnderscoreHeaders: options.allowUnderscoreHeaders,
           requestId: request.id,
         }),
-        body: hasBody(request) ? request.raw : null,
+        body: hasBody(request) ? cappedBody(request, route.maxBodyBytes) : null,
         headersTimeout: route.upstreamTimeoutMs,
         bodyTimeout: route.upstreamTimeoutMs,
         signal: abort.signal,
       });
       return reply.code(response.statusCode).headers(clientResponseHeaders(response.headers)).send(response.body);
     } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        return reply.sent ? reply : sendProblem(request, reply, bodyTooLargeProblem(error.maxBytes));
+      }
       const code = (error as { code?: string }).code ?? '';
       const problem = TIMEOUT_CODES.has(code)
         ? new HttpProblem(504, 'upstream_timeout', 'The upstream did not answer in time')

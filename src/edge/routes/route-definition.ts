@@ -1,16 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../../platform/index.js';
+import { parseByteSize, parseDuration } from '../../platform/index.js';
 import { SCOPE_TOKEN } from '../../tokens/index.js';
+import { canonicalPath } from '../request-target.js';
 
 /** One route as configured: what it matches, where it goes, and the policy a request must meet. */
 export interface RouteDefinition {
   name: string;
   /** Exact host (case-insensitive, port ignored); absent matches any host. */
   host?: string;
-  /** Matched on whole path segments: `/api` matches `/api` and `/api/x`, never `/apix`. */
+  /** Canonical (see request-target.ts); matched on whole path segments: `/api` matches `/api` and `/api/x`, never `/apix`. */
   pathPrefix: string;
+  /** Match the prefix ignoring ASCII case, for a backend that serves `/ADMIN` as `/admin`. */
+  caseInsensitive: boolean;
   /** Absent matches every method. */
   methods?: string[];
   /** Absent: the route only serves forward-auth decisions. */
@@ -18,6 +21,8 @@ export interface RouteDefinition {
   /** Remove the prefix before proxying (`/api/x` reaches the upstream as `/x`). */
   stripPrefix: boolean;
   timeoutMs?: number;
+  /** Proxy mode: the largest request body the upstream may receive; absent, EDGE_MAX_BODY_SIZE. */
+  maxBodyBytes?: number;
   policy: { audience: string[]; scopes: string[]; anonymous: boolean };
   /** Extra identity headers: header name → claim name. */
   claimHeaders: Record<string, string>;
@@ -39,11 +44,23 @@ const ROUTE = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . -'),
     host: z.string().min(1).transform((h) => h.toLowerCase()).optional(),
-    pathPrefix: z.string().startsWith('/', 'must start with /').default('/'),
+    // Written as requests are judged: `/%61pi` is `/api`, and a prefix no request can match is an error.
+    pathPrefix: z
+      .string()
+      .default('/')
+      .transform((prefix, context) => {
+        const canonical = canonicalPath(prefix);
+        if (canonical === undefined || prefix.includes('?')) {
+          context.addIssue({ code: 'custom', message: 'must be a canonical path: starts with /, no dot or empty segments, no ;, no encoded / \\ or controls' });
+        }
+        return canonical ?? prefix;
+      }),
+    caseInsensitive: z.boolean().default(false),
     methods: z.array(z.string().regex(/^[A-Z]+$/, 'must be an upper-case HTTP method')).min(1).optional(),
     upstream: z.string().refine(isHttpUrl, 'must be an absolute http(s) URL').optional(),
     stripPrefix: z.boolean().default(false),
     timeout: z.string().refine((t) => parseDuration(t) !== undefined, 'must be a duration such as 10s').optional(),
+    maxBodySize: z.string().refine((t) => parseByteSize(t) !== undefined, 'must be a size such as 512kb or 1mb').optional(),
     policy: z
       .object({
         audience: stringList.optional(),
@@ -91,10 +108,12 @@ export function parseRoutes(document: unknown): RouteDefinition[] {
       name: route.name,
       ...(route.host === undefined ? {} : { host: route.host }),
       pathPrefix: prefix,
+      caseInsensitive: route.caseInsensitive,
       ...(route.methods === undefined ? {} : { methods: route.methods }),
       ...(route.upstream === undefined ? {} : { upstream: route.upstream }),
       stripPrefix: route.stripPrefix,
       ...(route.timeout === undefined ? {} : { timeoutMs: parseDuration(route.timeout)! }),
+      ...(route.maxBodySize === undefined ? {} : { maxBodyBytes: parseByteSize(route.maxBodySize)! }),
       policy: { audience: route.policy.audience ?? [], scopes: route.policy.scopes, anonymous: route.policy.anonymous },
       claimHeaders: route.claimHeaders,
     };

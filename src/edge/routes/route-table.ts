@@ -11,6 +11,15 @@ export interface PreparedRoute {
   /** Parsed once: the pool's origin and the path the upstream's URL puts before every request. */
   upstream: { origin: string; basePath: string } | undefined;
   upstreamTimeoutMs: number;
+  maxBodyBytes: number;
+  /** The prefix as compared: lower-cased for a case-insensitive route. */
+  matchPrefix: string;
+}
+
+/** What a route gets when it does not say: EDGE_UPSTREAM_TIMEOUT and EDGE_MAX_BODY_SIZE. */
+export interface RouteDefaults {
+  upstreamTimeoutMs: number;
+  maxBodyBytes: number;
 }
 
 function parseUpstream(upstream: string | undefined): PreparedRoute['upstream'] {
@@ -29,7 +38,7 @@ export class RouteTable {
   /** Headers a client may never send upstream: the x-auth-* family and every mapped claim header. */
   readonly identityHeaderNames: ReadonlySet<string>;
 
-  constructor(definitions: readonly RouteDefinition[], checksFor: (route: RouteDefinition) => Check[], defaultTimeoutMs: number) {
+  constructor(definitions: readonly RouteDefinition[], checksFor: (route: RouteDefinition) => Check[], defaults: RouteDefaults) {
     const routes: PreparedRoute[] = definitions
       .map((definition) => ({
         definition,
@@ -37,20 +46,26 @@ export class RouteTable {
         claimHeaders: Object.entries(definition.claimHeaders).map(([header, claim]) => ({ header: header.toLowerCase(), claim })),
         methods: definition.methods === undefined ? undefined : new Set(definition.methods),
         upstream: parseUpstream(definition.upstream),
-        upstreamTimeoutMs: definition.timeoutMs ?? defaultTimeoutMs,
+        upstreamTimeoutMs: definition.timeoutMs ?? defaults.upstreamTimeoutMs,
+        maxBodyBytes: definition.maxBodyBytes ?? defaults.maxBodyBytes,
+        matchPrefix: definition.caseInsensitive ? definition.pathPrefix.toLowerCase() : definition.pathPrefix,
       }))
       .sort((a, b) => specificity(b.definition) - specificity(a.definition));
     this.byMode = { forward_auth: routes, proxy: routes.filter((route) => route.upstream !== undefined) };
     this.identityHeaderNames = new Set(routes.flatMap((r) => r.claimHeaders.map((c) => c.header)));
   }
 
+  /** `path` is canonical (see request-target.ts). */
   match(mode: EdgeMode, host: string, path: string, method: string): PreparedRoute | undefined {
     const hostname = stripPort(host).toLowerCase();
+    let lowerCasePath: string | undefined;
     for (const route of this.byMode[mode]) {
       const { definition } = route;
       if (definition.host !== undefined && definition.host !== hostname) continue;
       if (route.methods !== undefined && !route.methods.has(method)) continue;
-      if (matchesPrefix(definition.pathPrefix, path)) return route;
+      // A canonical path is ASCII (anything else stays percent-encoded), so this folds ASCII case only.
+      const compared = definition.caseInsensitive ? (lowerCasePath ??= path.toLowerCase()) : path;
+      if (matchesPrefix(route.matchPrefix, compared)) return route;
     }
     return undefined;
   }

@@ -1,4 +1,6 @@
 import type { EnvReader } from './env-reader.js';
+import { z } from 'zod';
+import { parseByteSize } from './byte-size.js';
 import { parseDuration } from './duration.js';
 
 /** A token bucket as configured: `capacity` requests, refilled at `capacity` per `windowMs`. */
@@ -48,6 +50,12 @@ export interface EdgeConfig {
   /** Default upstream timeout for routes that do not set one. */
   upstreamTimeoutMs: number;
   upstreamConnections: number;
+  /** A client must send its request headers within this (slowloris). */
+  requestHeadersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this: a slow body holds an upstream connection. */
+  requestTimeoutMs: number;
+  /** Request body cap in proxy mode for routes that set none. */
+  maxBodyBytes: number;
   trustProxy: boolean;
   /** The one proxy whose headers say which request forward-auth judges; the others' are refused. */
   forwardAuthProxy: ForwardAuthProxy;
@@ -74,6 +82,20 @@ function readRateRule(env: EnvReader, name: string, fallback: string): EdgeRateR
 function localAddress(host: string, port: string | undefined, fallbackPort: string): string {
   const usablePort = port !== undefined && /^\d{1,5}$/.test(port) && Number(port) <= 65535 ? port : fallbackPort;
   return `http://${host.includes(':') ? `[${host}]` : host}:${usablePort}`;
+}
+
+const BYTE_SIZE = z.string().transform((text, context) => {
+  const bytes = parseByteSize(text);
+  if (bytes === undefined) context.addIssue({ code: 'custom', message: 'must be a size such as 512kb, 1mb or 10mb' });
+  return bytes ?? 0;
+});
+
+/** Headers must fit within the whole-request limit: Node's HTTP server refuses the pair otherwise. */
+function readRequestTimeouts(env: EnvReader): { requestHeadersTimeoutMs: number; requestTimeoutMs: number } {
+  const requestHeadersTimeoutMs = env.duration('EDGE_REQUEST_HEADERS_TIMEOUT', '10s', { minMs: 100 });
+  const requestTimeoutMs = env.duration('EDGE_REQUEST_TIMEOUT', '30s', { minMs: 100 });
+  if (requestHeadersTimeoutMs > requestTimeoutMs) env.fail('EDGE_REQUEST_HEADERS_TIMEOUT', 'must not exceed EDGE_REQUEST_TIMEOUT');
+  return { requestHeadersTimeoutMs, requestTimeoutMs };
 }
 
 export function readEdgeConfig(env: EnvReader): EdgeConfig {
@@ -109,6 +131,8 @@ export function readEdgeConfig(env: EnvReader): EdgeConfig {
     verifiedCacheSize: env.int('EDGE_VERIFIED_CACHE_SIZE', 10_000, { min: 0, max: 1_000_000 }),
     upstreamTimeoutMs: env.duration('EDGE_UPSTREAM_TIMEOUT', '30s', { minMs: 10 }),
     upstreamConnections: env.int('EDGE_UPSTREAM_CONNECTIONS', 64, { min: 1, max: 10_000 }),
+    ...readRequestTimeouts(env),
+    maxBodyBytes: env.parsed('EDGE_MAX_BODY_SIZE', BYTE_SIZE, 10 * 1024 ** 2),
     trustProxy: env.bool('EDGE_TRUST_PROXY', false),
     // nginx: the proxy the documentation, the tested template and the benchmark use.
     forwardAuthProxy: env.oneOf('EDGE_FORWARD_AUTH_PROXY', FORWARD_AUTH_PROXIES, 'nginx'),
