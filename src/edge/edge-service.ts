@@ -90,7 +90,7 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
     maxStaleMs: config.jwksMaxStaleMs,
     kidMissMinIntervalMs: config.kidMissMinIntervalMs,
   });
-  const revocations = new RevocationSet();
+  const revocations = new RevocationSet(config.clockSkewMs);
   const revocationSync = new RevocationSync({
     set: revocations,
     bus: options.bus,

@@ -1,6 +1,11 @@
-import type { Logger } from '../platform/index.js';
+import { MAX_CLOCK_SKEW_MS, type Logger } from '../platform/index.js';
 import type { EventBus, Queryable, Revocation, RevocationRepository } from '../store/index.js';
 import { REVOCATION_CHANNEL, type RevocationEvent, type RevocationKind } from '../tokens/index.js';
+
+/** Entries that expired before this may be forgotten. */
+function forgetBefore(now: Date): Date {
+  return new Date(now.getTime() - MAX_CLOCK_SKEW_MS);
+}
 
 export function toEvent(revocation: Revocation): RevocationEvent {
   return {
@@ -72,8 +77,18 @@ export class RevocationService {
     return event;
   }
 
+  /**
+   * Entries after `since` that still matter. An entry outlives the tokens it revokes by the most
+   * clock skew any edge may allow: an edge admits a token until `exp` plus its skew, and one that
+   * starts (or fills a gap) in that window must still learn of the revocation.
+   */
   async feed(since: number, limit: number, now: Date): Promise<{ events: RevocationEvent[]; latestSeq: number }> {
-    const [entries, latestSeq] = await Promise.all([this.revocations.since(since, limit, now), this.revocations.latestSeq()]);
+    const [entries, latestSeq] = await Promise.all([this.revocations.since(since, limit, forgetBefore(now)), this.revocations.latestSeq()]);
     return { events: entries.map(toEvent), latestSeq };
+  }
+
+  /** Deletes entries past their expiry plus the edges' largest skew (see `feed`). */
+  purgeExpired(now: Date): Promise<number> {
+    return this.revocations.purgeExpired(forgetBefore(now));
   }
 }

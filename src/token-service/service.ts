@@ -116,7 +116,7 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
 
   const purge = setInterval(() => {
     const at = new Date(now());
-    void Promise.all([store.revocations.purgeExpired(at), store.assertionJtis.purgeExpired(at), store.refreshFamilies.purgeExpired(at)])
+    void Promise.all([revocations.purgeExpired(at), store.assertionJtis.purgeExpired(at), store.refreshFamilies.purgeExpired(at)])
       .catch((error: unknown) => logger.warn({ err: error }, 'purge of expired rows failed'));
   }, options.purgeIntervalMs ?? 600_000);
   purge.unref();

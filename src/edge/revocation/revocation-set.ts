@@ -17,6 +17,12 @@ export class RevocationSet {
   /** The highest seq applied without a gap before it; the pull feed resumes after it. */
   private contiguousSeq = 0;
 
+  /**
+   * @param retainAfterExpiryMs the edge's clock skew: the expiry check admits a token until `exp`
+   *   plus the skew, so its revocation must be kept that long too.
+   */
+  constructor(private readonly retainAfterExpiryMs: number) {}
+
   get lastSeq(): number {
     return this.contiguousSeq;
   }
@@ -68,10 +74,11 @@ export class RevocationSet {
     return undefined;
   }
 
-  /** Drops entries whose tokens have all expired anyway. */
+  /** Drops entries whose tokens the expiry check refuses anyway: past their expiry plus the skew. */
   purge(nowMs: number): void {
+    const expiredBefore = nowMs - this.retainAfterExpiryMs;
     for (const map of [this.jtis, this.families, this.retiredKeys]) {
-      for (const [value, until] of map) if (until <= nowMs) map.delete(value);
+      for (const [value, until] of map) if (until <= expiredBefore) map.delete(value);
     }
   }
 }

@@ -13,6 +13,12 @@ export interface EdgeRateRule {
 export const FORWARD_AUTH_PROXIES = ['nginx', 'traefik', 'envoy', 'caddy'] as const;
 export type ForwardAuthProxy = (typeof FORWARD_AUTH_PROXIES)[number];
 
+/**
+ * The most clock skew an edge may allow. token-service keeps each revocation in its feed this long
+ * past the revoked tokens' expiry, since an edge still admits a token until `exp` plus its skew.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
 export interface EdgeConfig {
   host: string;
   port: number;
@@ -116,7 +122,7 @@ export function readEdgeConfig(env: EnvReader): EdgeConfig {
     issuer,
     jwksUrl: env.url('EDGE_JWKS_URL', `${tokenServiceUrl}/.well-known/jwks.json`) ?? '',
     routesFile: env.string('EDGE_ROUTES_FILE'),
-    clockSkewMs: env.duration('EDGE_CLOCK_SKEW', '30s'),
+    clockSkewMs: env.duration('EDGE_CLOCK_SKEW', '30s', { maxMs: MAX_CLOCK_SKEW_MS }),
     maxTokenBytes: env.int('EDGE_MAX_TOKEN_BYTES', 8192, { min: 512, max: 65_536 }),
     jwksRefreshIntervalMs: env.duration('EDGE_JWKS_REFRESH_INTERVAL', '5m', { minMs: 1000 }),
     jwksMaxStaleMs: env.duration('EDGE_JWKS_MAX_STALE', '6h', { minMs: 1000 }),

@@ -73,7 +73,7 @@ export class EnvReader {
   }
 
   /** A duration such as `500ms`, `30s`, `5m`, `12h` or `30d`; returns milliseconds. */
-  duration(name: string, fallback: string, range: { minMs?: number } = {}): number {
+  duration(name: string, fallback: string, range: { minMs?: number; maxMs?: number } = {}): number {
     const value = this.raw(name) ?? fallback;
     const ms = parseDuration(value);
     if (ms === undefined) {
@@ -82,6 +82,9 @@ export class EnvReader {
     }
     if (range.minMs !== undefined && ms < range.minMs) {
       this.fail(name, `must be at least ${range.minMs}ms`);
+    }
+    if (range.maxMs !== undefined && ms > range.maxMs) {
+      this.fail(name, `must be at most ${range.maxMs}ms`);
     }
     return ms;
   }

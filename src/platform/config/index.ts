@@ -11,7 +11,7 @@ export { parseByteSize } from './byte-size.js';
 export { LOG_LEVELS, type LogLevel, type PlatformConfig } from './platform.js';
 export { MESH_MODES, SERVICE_ACCOUNTS, INTERNAL_ENDPOINTS, readMeshConfig, type MeshMode, type InternalEndpoint, type MeshConfig } from './mesh.js';
 export { SIGNING_ALGORITHMS, type SigningAlgorithm, type TokenServiceConfig } from './token-service.js';
-export { FORWARD_AUTH_PROXIES, readEdgeConfig, type EdgeConfig, type EdgeRateRule, type ForwardAuthProxy } from './edge.js';
+export { FORWARD_AUTH_PROXIES, MAX_CLOCK_SKEW_MS, readEdgeConfig, type EdgeConfig, type EdgeRateRule, type ForwardAuthProxy } from './edge.js';
 export { VAULT_AUTH_METHODS, readVaultConfig, type VaultAuthConfig, type VaultAuthMethod, type VaultConfig } from './vault.js';
 
 export interface Config {

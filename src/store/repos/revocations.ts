@@ -30,12 +30,12 @@ export class RevocationRepository {
     return rows[0]!;
   }
 
-  /** Entries after `seq` that are still in force, oldest first. */
-  async since(seq: number, limit: number, now: Date): Promise<Revocation[]> {
+  /** Entries after `seq` that expire after `expiredBefore` (or never), oldest first. */
+  async since(seq: number, limit: number, expiredBefore: Date): Promise<Revocation[]> {
     return this.db.query<Revocation>(
       `SELECT ${COLUMNS} FROM revocations
        WHERE seq > $1 AND (expires_at IS NULL OR expires_at > $2) ORDER BY seq LIMIT $3`,
-      [seq, now, limit],
+      [seq, expiredBefore, limit],
     );
   }
 
@@ -57,8 +57,9 @@ export class RevocationRepository {
     return rows[0]?.seq ?? 0;
   }
 
-  async purgeExpired(now: Date): Promise<number> {
-    const rows = await this.db.query('DELETE FROM revocations WHERE expires_at <= $1 RETURNING seq', [now]);
+  /** Deletes entries that expired at or before `expiredBefore`. */
+  async purgeExpired(expiredBefore: Date): Promise<number> {
+    const rows = await this.db.query('DELETE FROM revocations WHERE expires_at <= $1 RETURNING seq', [expiredBefore]);
     return rows.length;
   }
 }
