@@ -151,7 +151,7 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
     routes,
     pools,
     metrics: edgeMetrics,
-    trustForwarded: config.trustProxy,
+    trustProxy: config.trustProxy,
     allowUnderscoreHeaders: config.allowUnderscoreHeaders,
   });
 

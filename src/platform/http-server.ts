@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { answerClientError, requestTimeoutOptions, type RequestTimeouts } from './client-limits.js';
+import { isIP } from 'node:net';
+import { proxyTrustPredicate } from './client-address.js';
+import { NO_PROXY_TRUST, type ProxyTrust } from './config/proxy-trust.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import { toHttpProblem } from './errors.js';
-import { PROBLEM_CONTENT_TYPE, type HttpProblem } from './problem.js';
+import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 import type { Readiness } from './readiness.js';
 import { requestLoggerFactory } from './request-logger.js';
 
@@ -13,8 +16,8 @@ export interface HttpAppOptions {
   metrics: ServiceMetrics;
   readiness: Readiness;
   bodyLimitBytes?: number;
-  /** Trust X-Forwarded-For from these proxies (Fastify's trustProxy). */
-  trustProxy?: boolean | string | string[];
+  /** Which peers may report the client's address in X-Forwarded-For (`request.ip`); none by default. */
+  trustProxy?: ProxyTrust;
   https?: import('node:https').ServerOptions | null;
   /** Bounds on receiving a request (slow headers, slow bodies); Node's defaults when absent. */
   requestTimeouts?: RequestTimeouts;
@@ -27,10 +30,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
  * (`/healthz`, `/readyz`, `/metrics`) and per-route latency metrics.
  */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
+  const trustProxy = proxyTrustPredicate(options.trustProxy ?? NO_PROXY_TRUST);
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes ?? 65_536,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy,
     // Drain in-flight requests on close, but do not wait on idle keep-alive sockets.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -57,6 +61,15 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  if (trustProxy !== false) {
+    // A trusted proxy reported something that is not an address: there is no client address to
+    // limit, log or audit by, and keying buckets by free text would let a sender rotate it.
+    app.addHook('onRequest', async (request) => {
+      if (isIP(request.ip) === 0) {
+        throw new HttpProblem(400, 'invalid_forwarded_for', 'Unusable X-Forwarded-For', 'a trusted proxy reported a client address that is not an IP address');
+      }
+    });
+  }
   // A request in flight when close() starts ends its connection with its response; otherwise the
   // keep-alive socket would hold close() open until the keep-alive timeout (72 s), far past the
   // shutdown grace period.

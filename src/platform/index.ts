@@ -5,6 +5,7 @@ export { toHttpProblem } from './errors.js';
 export { Readiness, type DependencyState, type DependencyStatus, type ReadinessReport } from './readiness.js';
 export { createServiceMetrics, counter, gauge, Counter, Gauge, Histogram, Registry, type ServiceMetrics } from './metrics.js';
 export { createHttpApp, sendProblem, type HttpAppOptions } from './http-server.js';
+export { forwardedChain, proxyTrustPredicate } from './client-address.js';
 export { closeOnSignals } from './shutdown.js';
 export { restrictToOwner, writeSecretFile } from './secret-file.js';
 export { writeFileAtomically } from './atomic-file.js';

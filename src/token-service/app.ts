@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import { createHttpApp } from '../platform/index.js';
+import { createHttpApp, NO_PROXY_TRUST, type ProxyTrust } from '../platform/index.js';
 import type { ClientCertificatePolicy } from '../mesh/index.js';
 import type { TokenServiceContext } from './context.js';
 import { adminRoutes } from './routes/admin/index.js';
@@ -16,6 +16,8 @@ interface Listener {
   description: string;
   serverUrl: string;
   clientCertificate: ClientCertificatePolicy;
+  /** Which peers may name the client in X-Forwarded-For (failed-auth buckets, audit entries). */
+  trustProxy: ProxyTrust;
   routes: RoutePlugin[];
 }
 
@@ -23,7 +25,7 @@ interface Listener {
 async function buildListener(ctx: TokenServiceContext, listener: Listener): Promise<FastifyInstance> {
   const app = createHttpApp({
     logger: ctx.logger, metrics: ctx.metrics, readiness: ctx.readiness, bodyLimitBytes: ctx.config.bodyLimitBytes,
-    https: ctx.mesh.serverOptions(listener.clientCertificate),
+    https: ctx.mesh.serverOptions(listener.clientCertificate), trustProxy: listener.trustProxy,
   });
   ctx.mesh.install(app);
   // NUL or an unpaired surrogate would reach PostgreSQL and fail as a 500 (malformed-requests tests).
@@ -49,6 +51,7 @@ export function buildPublicApp(ctx: TokenServiceContext): Promise<FastifyInstanc
     serverUrl: ctx.config.issuer,
     // Client certificates are optional here: they only matter to identity-bound clients.
     clientCertificate: 'optional',
+    trustProxy: ctx.config.trustProxy,
     routes: [discoveryRoutes, oauthRoutes],
   });
 }
@@ -60,6 +63,8 @@ export function buildInternalApp(ctx: TokenServiceContext): Promise<FastifyInsta
     description: 'Internal APIs for trusted workloads (mesh identity) and operators (admin token).',
     serverUrl: `${ctx.mesh.mode === 'native' ? 'https' : 'http'}://${ctx.config.internalHost}:${ctx.config.internalPort}`,
     clientCertificate: 'required',
+    // Mesh peers call this listener directly; a hop count here would let any of them name its own address.
+    trustProxy: NO_PROXY_TRUST,
     routes: [internalRoutes, adminRoutes],
   });
 }

@@ -71,7 +71,9 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   const mesh = await createMesh({ config: options.meshConfig, serviceAccount: SERVICE_ACCOUNTS.tokenService, logger, metrics, readiness });
   const hasher = new ClientSecretHasher(Buffer.from(pepper, 'base64url'));
   const limiterErrors = counter(metrics.registry, 'failed_auth_limiter_errors_total', 'Failed-auth rate-limit checks skipped because the limiter store failed (fail open)', []);
-  const failedAuth = new FailedAuthLimiter(store.rateLimiter, config.failedAuthLimit, config.failedAuthWindowMs, (error, first) => {
+  const failedAuth = new FailedAuthLimiter(store.rateLimiter, {
+    limit: config.failedAuthLimit, addressLimit: config.failedAuthAddressLimit, windowMs: config.failedAuthWindowMs,
+  }, (error, first) => {
     limiterErrors.inc();
     if (first) logger.warn({ err: error }, 'failed-auth rate limiter unavailable; letting attempts through until it is back');
   });

@@ -15,7 +15,7 @@ describe('edge configuration', () => {
     assert.equal(config.issuer, 'https://auth.example.com');
     assert.equal(config.jwksUrl, 'http://127.0.0.1:8080/.well-known/jwks.json');
     assert.deepEqual(config.rateLimitPerSubject, { capacity: 600, windowMs: 60_000 });
-    assert.equal(config.trustProxy, false);
+    assert.deepEqual(config.trustProxy, { kind: 'none' });
   });
 
   it('reads every variable and turns rate limits off with "off"', () => {
@@ -25,7 +25,7 @@ describe('edge configuration', () => {
       EDGE_CLOCK_SKEW: '5s',
       EDGE_RATE_LIMIT_IP: 'off',
       EDGE_RATE_LIMIT_SUBJECT: '10/1s',
-      EDGE_TRUST_PROXY: 'true',
+      EDGE_TRUST_PROXY: '1',
     }));
     assert.equal(config.tokenServiceUrl, 'http://token-service:8080');
     assert.equal(config.jwksUrl, 'http://token-service:8080/.well-known/jwks.json');
@@ -33,7 +33,7 @@ describe('edge configuration', () => {
     assert.equal(config.clockSkewMs, 5000);
     assert.equal(config.rateLimitPerIp, undefined);
     assert.deepEqual(config.rateLimitPerSubject, { capacity: 10, windowMs: 1000 });
-    assert.equal(config.trustProxy, true);
+    assert.deepEqual(config.trustProxy, { kind: 'hops', hops: 1 });
   });
 
   it('names every bad variable at once', () => {

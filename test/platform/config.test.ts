@@ -32,6 +32,7 @@ describe('configuration', () => {
     assert.equal(config.tokenService.keyRetentionMs, 86_400_000);
     assert.equal(config.tokenService.adminToken, undefined);
     assert.equal(config.tokenService.failedAuthLimit, 10);
+    assert.equal(config.tokenService.failedAuthAddressLimit, 100);
     assert.equal(config.tokenService.bodyLimitBytes, 65_536);
     assert.equal(config.vault, undefined);
   });

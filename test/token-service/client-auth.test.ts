@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { base64url, SignJWT } from 'jose';
+import { requestFrom } from '../support/from-address.js';
 import { basicAuth, startTestTokenService, type TestClient, type TestTokenService } from '../support/token-service.js';
 import {
   clientAssertion, CLIENT_ASSERTION_TYPE, createPrivateKeyJwtClient, formWithAssertion, generateClientKey, oauthError, type ClientKey,
@@ -302,33 +302,22 @@ describe('client authentication at the token endpoint', () => {
   });
 });
 
-/** A form POST from a chosen loopback source address, so tests can play several IPs. */
-function postFrom(localAddress: string, url: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Record<string, unknown> }> {
-  const body = new URLSearchParams(params).toString();
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, {
-      method: 'POST',
-      localAddress,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...headers },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
+/** A token request from a chosen loopback source address, so tests can play clients at different addresses. */
+async function postFrom(localAddress: string, url: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Record<string, unknown> }> {
+  const response = await requestFrom(localAddress, url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(params).toString(),
   });
+  return { status: response.status, headers: response.headers, body: response.text ? (JSON.parse(response.text) as Record<string, unknown>) : {} };
 }
 
-describe('failed client authentication is rate limited (AUTH_FAILED_AUTH_LIMIT=3 per 1m)', () => {
+describe('failed client authentication is throttled per client and address, never locking out the right credential (limit 3 per client and address, 5 per address)', () => {
   let ts: TestTokenService;
   let tokenUrl: string;
 
   before(async () => {
-    ts = await startTestTokenService({ env: { AUTH_FAILED_AUTH_LIMIT: '3', AUTH_FAILED_AUTH_WINDOW: '1m' } });
+    ts = await startTestTokenService({ env: { AUTH_FAILED_AUTH_LIMIT: '3', AUTH_FAILED_AUTH_ADDRESS_LIMIT: '5', AUTH_FAILED_AUTH_WINDOW: '1m' } });
     tokenUrl = `${ts.url}/oauth2/token`;
   });
   after(() => ts.close());
@@ -340,40 +329,54 @@ describe('failed client authentication is rate limited (AUTH_FAILED_AUTH_LIMIT=3
     assert.equal(response.status, 429, JSON.stringify(response.body));
     const retryAfter = Number(response.headers['retry-after']);
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${String(response.headers['retry-after'])}`);
-    assert.equal(typeof response.body.error, 'string');
+    assert.equal(response.body.error, 'rate_limited');
   }
 
-  test('per client: after 3 failures from different IPs, even the right secret from a fresh IP gets 429 with Retry-After', async () => {
+  test('failing with a client\'s id from other addresses does not stop its right secret, nor its own failures\' 401', async () => {
     const victim = await ts.createClient();
-    const bystander = await ts.createClient();
-    for (const ip of ['127.0.0.2', '127.0.0.3', '127.0.0.4']) {
-      assert.equal((await postFrom(ip, tokenUrl, CC, wrong(victim))).status, 401);
-    }
-    assertLimited(await postFrom('127.0.0.5', tokenUrl, CC, right(victim)));
-    // Only that client is locked: no single IP reached the limit.
-    assert.equal((await postFrom('127.0.0.5', tokenUrl, CC, right(bystander))).status, 200);
-    assert.equal((await postFrom('127.0.0.2', tokenUrl, CC, right(bystander))).status, 200);
+    for (let i = 0; i < 3; i += 1) assert.equal((await postFrom('127.0.0.2', tokenUrl, CC, wrong(victim))).status, 401);
+    assertLimited(await postFrom('127.0.0.2', tokenUrl, CC, wrong(victim)));
+    for (const ip of ['127.0.0.3', '127.0.0.4']) assert.equal((await postFrom(ip, tokenUrl, CC, wrong(victim))).status, 401);
+    // Before, the client's own bucket was empty now and the right secret got 429 from anywhere.
+    assert.equal((await postFrom('127.0.0.5', tokenUrl, CC, right(victim))).status, 200);
+    assert.equal((await postFrom('127.0.0.5', tokenUrl, CC, wrong(victim))).status, 401, 'a fresh address has its own budget');
   });
 
-  test('per IP: after 3 failures for different clients from one IP, that IP is refused even for another client with the right secret', async () => {
+  test('an address guessing at one client gets 429 with Retry-After past its budget, yet the right secret from it still gets a token', async () => {
     const client = await ts.createClient();
-    for (const clientId of ['guess-a', 'guess-b', 'guess-c']) {
-      assert.equal((await postFrom('127.0.0.6', tokenUrl, CC, { authorization: basicAuth({ client_id: clientId, client_secret: 'x' }) })).status, 401);
-    }
-    assertLimited(await postFrom('127.0.0.6', tokenUrl, CC, right(client)));
-    // Neither the client nor other IPs are affected.
-    assert.equal((await postFrom('127.0.0.7', tokenUrl, CC, right(client))).status, 200);
+    for (let i = 0; i < 3; i += 1) assert.equal((await postFrom('127.0.0.6', tokenUrl, CC, wrong(client))).status, 401);
+    assertLimited(await postFrom('127.0.0.6', tokenUrl, CC, wrong(client)));
+    assert.equal((await postFrom('127.0.0.6', tokenUrl, CC, right(client))).status, 200);
+    assertLimited(await postFrom('127.0.0.6', tokenUrl, CC, wrong(client)));
   });
 
-  test('private_key_jwt failures count too', async () => {
+  test('an address trying many client ids is throttled per address, across clients, and only that address', async () => {
+    const client = await ts.createClient();
+    for (const clientId of ['guess-a', 'guess-b', 'guess-c', 'guess-d', 'guess-e']) {
+      assert.equal((await postFrom('127.0.0.7', tokenUrl, CC, { authorization: basicAuth({ client_id: clientId, client_secret: 'x' }) })).status, 401);
+    }
+    assertLimited(await postFrom('127.0.0.7', tokenUrl, CC, { authorization: basicAuth({ client_id: 'guess-f', client_secret: 'x' }) }));
+    assert.equal((await postFrom('127.0.0.7', tokenUrl, CC, right(client))).status, 200);
+    assert.equal((await postFrom('127.0.0.8', tokenUrl, CC, { authorization: basicAuth({ client_id: 'guess-f', client_secret: 'x' }) })).status, 401);
+  });
+
+  test('private_key_jwt: failures elsewhere or from the same address never refuse a valid assertion', async () => {
     const key = await generateClientKey();
     const client = await createPrivateKeyJwtClient(ts, key);
     const stranger = await generateClientKey(key.kid);
-    for (const ip of ['127.0.0.8', '127.0.0.9', '127.0.0.10']) {
-      const response = await postFrom(ip, tokenUrl, { ...CC, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await clientAssertion(ts, client.client_id, stranger) });
-      assert.equal(response.status, 401);
-    }
-    assertLimited(await postFrom('127.0.0.11', tokenUrl, { ...CC, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await clientAssertion(ts, client.client_id, key) }));
+    const withAssertion = async (signer: ClientKey) => ({ ...CC, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await clientAssertion(ts, client.client_id, signer) });
+    for (let i = 0; i < 3; i += 1) assert.equal((await postFrom('127.0.0.9', tokenUrl, await withAssertion(stranger))).status, 401);
+    assertLimited(await postFrom('127.0.0.9', tokenUrl, await withAssertion(stranger)));
+    assert.equal((await postFrom('127.0.0.10', tokenUrl, await withAssertion(key))).status, 200);
+    assert.equal((await postFrom('127.0.0.9', tokenUrl, await withAssertion(key))).status, 200);
+  });
+
+  test('throttled failures write no audit entry, so a flood of them cannot flood the audit log', async () => {
+    const client = await ts.createClient();
+    for (let i = 0; i < 8; i += 1) await postFrom('127.0.0.11', tokenUrl, CC, wrong(client));
+    const audited = (await ts.store.audit.list({ event: 'client_auth_failed', limit: 1000 })).filter((entry) => entry.clientId === client.client_id);
+    assert.equal(audited.length, 3);
+    assert.ok(audited.every((entry) => entry.ip === '127.0.0.11'));
   });
 
   test('successful authentications are not counted', async () => {

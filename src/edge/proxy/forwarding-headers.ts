@@ -21,9 +21,10 @@ export interface UpstreamRequestHeaderOptions {
   clientHeaders: IncomingHttpHeaders;
   identityHeaderFilter: { isIdentityHeader(lowerCaseName: string): boolean };
   identity: Record<string, string>;
-  clientIp: string;
+  /** The X-Forwarded-For to send: the client, what trusted proxies reported, the peer (`forwardedChain`). */
+  forwardedFor: string;
   protocol: string;
-  /** Keep and extend the client's X-Forwarded-* (only behind a trusted proxy). */
+  /** Keep the client's other X-Forwarded-* headers (only when the peer is a trusted proxy). */
   trustForwarded: boolean;
   /** Forward headers whose names contain `_`; identity headers are dropped in any spelling regardless. */
   allowUnderscoreHeaders: boolean;
@@ -48,8 +49,8 @@ export function upstreamRequestHeaders(options: UpstreamRequestHeaderOptions): R
     headers[name] = value;
   }
   for (const [name, value] of Object.entries(options.identity)) if (value !== '') headers[name] = value;
-  const priorFor = options.trustForwarded ? clientHeaders['x-forwarded-for'] : undefined;
-  headers['x-forwarded-for'] = priorFor === undefined ? options.clientIp : `${String(priorFor)}, ${options.clientIp}`;
+  // Only the trusted part of the client's X-Forwarded-For goes on: entries left of the client are its own writing.
+  headers['x-forwarded-for'] = options.forwardedFor;
   if (!options.trustForwarded || clientHeaders['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = options.protocol;
   if (!options.trustForwarded || clientHeaders['x-forwarded-host'] === undefined) {
     if (clientHeaders.host !== undefined) headers['x-forwarded-host'] = clientHeaders.host;

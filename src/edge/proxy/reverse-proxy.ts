@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpProblem, sendProblem } from '../../platform/index.js';
+import { forwardedChain, HttpProblem, proxyTrustPredicate, sendProblem, type ProxyTrust } from '../../platform/index.js';
 import type { EdgeMetrics } from '../edge-metrics.js';
 import type { Gate } from '../gate.js';
 import { identityHeaders } from '../identity-headers.js';
@@ -14,7 +14,8 @@ export interface ReverseProxyOptions {
   routes: RouteTable;
   pools: UpstreamPools;
   metrics: EdgeMetrics;
-  trustForwarded: boolean;
+  /** The same trust the app resolves `request.ip` with (EDGE_TRUST_PROXY). */
+  trustProxy: ProxyTrust;
   allowUnderscoreHeaders: boolean;
 }
 
@@ -47,6 +48,7 @@ export async function reverseProxyRoutes(app: FastifyInstance, options: ReverseP
   // The body stays an unread stream and goes to the upstream as it arrives.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+  const trustedPeer = proxyTrustPredicate(options.trustProxy);
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const admitted = await options.gate.admit('proxy', request, reply, {
@@ -71,9 +73,9 @@ export async function reverseProxyRoutes(app: FastifyInstance, options: ReverseP
           clientHeaders: request.headers,
           identityHeaderFilter: options.routes,
           identity: identityHeaders(admitted.token, route.claimHeaders),
-          clientIp: request.ip,
+          forwardedFor: forwardedChain(request.ips, request.ip),
           protocol: request.protocol,
-          trustForwarded: options.trustForwarded,
+          trustForwarded: trustedPeer !== false && trustedPeer(request.socket.remoteAddress ?? '', 0),
           allowUnderscoreHeaders: options.allowUnderscoreHeaders,
           requestId: request.id,
         }),

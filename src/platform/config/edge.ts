@@ -2,6 +2,7 @@ import type { EnvReader } from './env-reader.js';
 import { z } from 'zod';
 import { parseByteSize } from './byte-size.js';
 import { parseDuration } from './duration.js';
+import { NO_PROXY_TRUST, proxyTrustSchema, type ProxyTrust } from './proxy-trust.js';
 
 /** A token bucket as configured: `capacity` requests, refilled at `capacity` per `windowMs`. */
 export interface EdgeRateRule {
@@ -62,7 +63,8 @@ export interface EdgeConfig {
   requestTimeoutMs: number;
   /** Request body cap in proxy mode for routes that set none. */
   maxBodyBytes: number;
-  trustProxy: boolean;
+  /** The proxies in front whose X-Forwarded-For names the client (per-IP limit, logs, upstream headers). */
+  trustProxy: ProxyTrust;
   /** The one proxy whose headers say which request forward-auth judges; the others' are refused. */
   forwardAuthProxy: ForwardAuthProxy;
   /** Forward client headers whose names contain `_` (never an identity header's underscore spelling). */
@@ -139,7 +141,7 @@ export function readEdgeConfig(env: EnvReader): EdgeConfig {
     upstreamConnections: env.int('EDGE_UPSTREAM_CONNECTIONS', 64, { min: 1, max: 10_000 }),
     ...readRequestTimeouts(env),
     maxBodyBytes: env.parsed('EDGE_MAX_BODY_SIZE', BYTE_SIZE, 10 * 1024 ** 2),
-    trustProxy: env.bool('EDGE_TRUST_PROXY', false),
+    trustProxy: env.parsed('EDGE_TRUST_PROXY', proxyTrustSchema, NO_PROXY_TRUST),
     // nginx: the proxy the documentation, the tested template and the benchmark use.
     forwardAuthProxy: env.oneOf('EDGE_FORWARD_AUTH_PROXY', FORWARD_AUTH_PROXIES, 'nginx'),
     allowUnderscoreHeaders: env.bool('EDGE_ALLOW_UNDERSCORE_HEADERS', false),

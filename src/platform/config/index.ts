@@ -7,6 +7,7 @@ import { readVaultConfig, type VaultConfig } from './vault.js';
 
 export { ConfigError, EnvReader, type Env } from './env-reader.js';
 export { parseDuration } from './duration.js';
+export { NO_PROXY_TRUST, type ProxyTrust } from './proxy-trust.js';
 export { parseByteSize } from './byte-size.js';
 export { LOG_LEVELS, type LogLevel, type PlatformConfig } from './platform.js';
 export { MESH_MODES, SERVICE_ACCOUNTS, INTERNAL_ENDPOINTS, readMeshConfig, type MeshMode, type InternalEndpoint, type MeshConfig } from './mesh.js';

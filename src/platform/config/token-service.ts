@@ -1,4 +1,5 @@
 import type { EnvReader } from './env-reader.js';
+import { NO_PROXY_TRUST, proxyTrustSchema, type ProxyTrust } from './proxy-trust.js';
 
 export const SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
@@ -18,8 +19,13 @@ export interface TokenServiceConfig {
   keyPublishLeadMs: number;
   keyRetentionMs: number;
   adminToken: string | undefined;
+  /** Failed authentications per client and address within the window before they get 429. */
   failedAuthLimit: number;
+  /** Failed client authentications per address, across clients, within the window. */
+  failedAuthAddressLimit: number;
   failedAuthWindowMs: number;
+  /** The proxies in front of the public listener whose X-Forwarded-For names the client. */
+  trustProxy: ProxyTrust;
   clientAssertionMaxAgeMs: number;
   bodyLimitBytes: number;
   demoClient: boolean;
@@ -53,9 +59,11 @@ export function readTokenServiceConfig(env: EnvReader): TokenServiceConfig {
     keyRetentionMs,
     adminToken: env.secret('AUTH_ADMIN_TOKEN', 32),
     failedAuthLimit: env.int('AUTH_FAILED_AUTH_LIMIT', 10, { min: 1 }),
+    failedAuthAddressLimit: env.int('AUTH_FAILED_AUTH_ADDRESS_LIMIT', 100, { min: 1 }),
     failedAuthWindowMs: env.duration('AUTH_FAILED_AUTH_WINDOW', '1m', { minMs: 1000 }),
     clientAssertionMaxAgeMs: env.duration('AUTH_CLIENT_ASSERTION_MAX_AGE', '5m', { minMs: 1000 }),
     bodyLimitBytes: env.int('TOKEN_SERVICE_BODY_LIMIT', 65_536, { min: 1024 }),
     demoClient: env.bool('AUTH_DEMO_CLIENT', true),
+    trustProxy: env.parsed('TOKEN_SERVICE_TRUST_PROXY', proxyTrustSchema, NO_PROXY_TRUST),
   };
 }

@@ -81,20 +81,22 @@ export interface ClientAuthenticatorDeps {
 
 /**
  * Authenticates the client of a token, introspection or revocation request by the one method
- * it registered. Failures are rate limited per IP and per client and audited, and all look
- * alike to the caller: `invalid_client`.
+ * it registered. Failures all look alike to the caller (`invalid_client`), are audited, and are
+ * throttled per client and address and per address (429 once a bucket is empty). The credential
+ * is checked before any bucket, so a correct one is never refused for others' failures.
  */
 export class ClientAuthenticator {
   constructor(private readonly deps: ClientAuthenticatorDeps) {}
 
   async authenticate(request: FastifyRequest, body: FormParams | undefined): Promise<ClientRecord> {
     const presented = presentedCredentials(request, body);
-    await this.deps.limiter.assertAllowed(request.ip, presented.clientId);
     const client = await this.deps.clients.get(presented.clientId);
     try {
       await this.check(presented, client);
     } catch (error) {
-      await this.deps.limiter.recordFailure(request.ip, presented.clientId);
+      // Throws RateLimited past the budget: those attempts are not audited, so a flood of them
+      // costs one bucket check each, not an audit row.
+      await this.deps.limiter.recordClientFailure(request.ip, presented.clientId);
       await this.deps.audit.append({
         event: 'client_auth_failed',
         outcome: 'failure',

@@ -2,36 +2,52 @@ import type { DependencyStatus } from '../../platform/index.js';
 import type { RateDecision, RateLimiter, RateRule } from '../../store/index.js';
 import { RateLimited } from '../errors.js';
 
+export interface FailedAuthRules {
+  /** Failures per client and address (and admin-token failures per address) within the window. */
+  limit: number;
+  /** Failed client authentications per address across all clients within the window. */
+  addressLimit: number;
+  windowMs: number;
+}
+
 /**
- * Bounds guessing: every failed client authentication takes a token from the caller's IP
- * bucket and the claimed client's bucket; an empty bucket refuses further attempts with 429
- * until it refills, whatever the credentials.
+ * Slows down failed authentication without ever refusing a correct credential. Callers verify
+ * the credential first and come here only when it failed: the attempt takes a token from its
+ * caller's buckets, and when one was already empty it is answered 429 with Retry-After instead
+ * of 401. The buckets are per (client, address) and per address, never per client alone: a
+ * client-wide bucket let anyone, from anywhere, lock a client out of issuance by failing ten
+ * times a minute with its client_id. Guessing is not what this defends against (secrets are
+ * 256-bit, assertions are signatures); it bounds the audit rows and work a failing caller causes.
  */
 export class FailedAuthLimiter {
-  private readonly rule: RateRule;
+  private readonly pairRule: RateRule;
+  private readonly addressRule: RateRule;
 
   /** Set while the limiter's store (Redis) fails; attempts are then let through (fail open). */
   private unavailableSince: number | undefined;
 
   constructor(
     private readonly limiter: RateLimiter,
-    limit: number,
-    windowMs: number,
+    rules: FailedAuthRules,
     /** Called on each limiter failure: count it; log when `first` (the start of an outage). */
     private readonly onUnavailable: (error: unknown, first: boolean) => void = () => undefined,
   ) {
-    this.rule = { capacity: limit, windowMs };
+    this.pairRule = { capacity: rules.limit, windowMs: rules.windowMs };
+    this.addressRule = { capacity: rules.addressLimit, windowMs: rules.windowMs };
   }
 
-  async assertAllowed(ip: string, clientId: string | undefined): Promise<void> {
-    for (const key of this.keys(ip, clientId)) {
-      const decision = await this.guarded(() => this.limiter.peek(key, this.rule));
-      if (decision !== undefined && !decision.allowed) throw new RateLimited(decision.retryAfterMs);
-    }
+  /** A client authentication from `address` claiming `clientId` failed; throws RateLimited when either bucket was empty. */
+  async recordClientFailure(address: string, clientId: string): Promise<void> {
+    // A space never occurs in an address, so the pair key is unambiguous whatever the client_id holds.
+    await this.take([
+      [`authfail:client:${address} ${clientId}`, this.pairRule],
+      [`authfail:ip:${address}`, this.addressRule],
+    ]);
   }
 
-  async recordFailure(ip: string, clientId: string | undefined): Promise<void> {
-    await Promise.all(this.keys(ip, clientId).map((key) => this.guarded(() => this.limiter.consume(key, this.rule))));
+  /** An admin-token check from `address` failed; its own bucket, so OAuth failures never throttle operators. */
+  async recordAdminFailure(address: string): Promise<void> {
+    await this.take([[`authfail:admin:${address}`, this.pairRule]]);
   }
 
   /** Readiness: degraded while failed-auth limiting is off because its store is unreachable. */
@@ -39,6 +55,12 @@ export class FailedAuthLimiter {
     return this.unavailableSince === undefined
       ? { status: 'up', kind: this.limiter.kind }
       : { status: 'degraded', kind: this.limiter.kind, detail: 'rate limiter unavailable; failed authentication is not being limited', since: new Date(this.unavailableSince).toISOString() };
+  }
+
+  private async take(buckets: Array<[string, RateRule]>): Promise<void> {
+    const decisions = await Promise.all(buckets.map(([key, rule]) => this.guarded(() => this.limiter.consume(key, rule))));
+    const refused = decisions.filter((decision) => decision !== undefined && !decision.allowed);
+    if (refused.length > 0) throw new RateLimited(Math.max(...refused.map((decision) => decision!.retryAfterMs)));
   }
 
   /**
@@ -56,9 +78,5 @@ export class FailedAuthLimiter {
       this.onUnavailable(error, first);
       return undefined;
     }
-  }
-
-  private keys(ip: string, clientId: string | undefined): string[] {
-    return clientId === undefined ? [`authfail:ip:${ip}`] : [`authfail:ip:${ip}`, `authfail:client:${clientId}`];
   }
 }

@@ -19,14 +19,16 @@ export async function adminRoutes(app: FastifyInstance, ctx: TokenServiceContext
   await adminAuditRoutes(app, ctx);
 }
 
-/** Every route of `app` needs the admin credential; failures are rate limited per IP and audited. */
+/**
+ * Every route of `app` needs the admin credential. The token is checked first, so the right one
+ * always gets through; failures are audited and throttled per address (429 past the budget).
+ */
 export function requireAdminCredential(app: FastifyInstance, ctx: TokenServiceContext): void {
   app.addHook('onRequest', async (request) => {
-    await ctx.failedAuth.assertAllowed(request.ip, undefined);
     try {
       ctx.adminCredential.assert(request);
     } catch (error) {
-      await ctx.failedAuth.recordFailure(request.ip, undefined);
+      await ctx.failedAuth.recordAdminFailure(request.ip);
       await ctx.store.audit.append({ event: 'admin_auth_failed', outcome: 'failure', ip: request.ip, details: { path: request.url.split('?')[0] } });
       throw error;
     }
