@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { IDENTITY_NOT_ALLOWED, IDENTITY_REQUIRED } from '../mesh/index.js';
 import { HttpProblem, toHttpProblem } from '../platform/index.js';
 import { SecretsUnavailableError } from '../secrets/index.js';
 
@@ -83,6 +84,8 @@ export function toOAuthError(error: unknown): OAuthError {
   }
   const problem: HttpProblem = toHttpProblem(error);
   if (problem.status >= 500) return new OAuthError('server_error', 'internal error', 500);
+  // The mesh allowlist guards introspection too; its refusals keep the codes they have on the internal listener.
+  if (problem.code === IDENTITY_REQUIRED || problem.code === IDENTITY_NOT_ALLOWED) return new OAuthError(problem.code, problem.detail ?? problem.title, problem.status);
   return new OAuthError(problem.status === 404 ? 'not_found' : 'invalid_request', problem.detail ?? problem.title, problem.status);
 }
 

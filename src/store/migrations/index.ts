@@ -1,9 +1,11 @@
 import type { Db } from '../db/db.js';
 import { initialSchema } from './001-initial.js';
+import { clientIntrospectionAudiences } from './003-client-introspection-audiences.js';
 
 /** Ordered migrations; append only, never edit one that has shipped. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: 'initial', sql: initialSchema },
+  { version: 3, name: 'client-introspection-audiences', sql: clientIntrospectionAudiences },
 ];
 
 // Serialises migrations when several replicas start at once.

@@ -14,6 +14,8 @@ export interface ClientRecord {
   grantTypes: string[];
   scopes: string[];
   audiences: string[];
+  /** The audiences it serves as a resource server: introspection tells it about tokens for these. */
+  introspectionAudiences: string[];
   accessTokenTtlSeconds: number | null;
   /** The workload identity (SPIFFE ID) the client must call from, if bound. */
   boundIdentity: string | null;
@@ -22,11 +24,13 @@ export interface ClientRecord {
   updatedAt: Date;
 }
 
-export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt'>;
+/** A new client serves no audience unless told (it introspects only its own tokens). */
+export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt' | 'introspectionAudiences'> & { introspectionAudiences?: string[] };
 export type ClientPatch = Partial<Omit<ClientRecord, 'clientId' | 'createdAt' | 'updatedAt'>>;
 
 const COLUMNS = `client_id AS "clientId", name, token_endpoint_auth_method AS "authMethod",
   secret_hash AS "secretHash", jwks, grant_types AS "grantTypes", scopes, audiences,
+  introspection_audiences AS "introspectionAudiences",
   access_token_ttl_seconds AS "accessTokenTtlSeconds", bound_identity AS "boundIdentity",
   disabled, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
@@ -38,6 +42,7 @@ const PATCHABLE: Record<keyof ClientPatch, string> = {
   grantTypes: 'grant_types',
   scopes: 'scopes',
   audiences: 'audiences',
+  introspectionAudiences: 'introspection_audiences',
   accessTokenTtlSeconds: 'access_token_ttl_seconds',
   boundIdentity: 'bound_identity',
   disabled: 'disabled',
@@ -57,12 +62,13 @@ export class ClientRepository {
   async create(client: NewClient): Promise<ClientRecord> {
     const rows = await this.db.query<ClientRecord>(
       `INSERT INTO clients (client_id, name, token_endpoint_auth_method, secret_hash, jwks, grant_types,
-         scopes, audiences, access_token_ttl_seconds, bound_identity, disabled)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
+         scopes, audiences, access_token_ttl_seconds, bound_identity, disabled, introspection_audiences)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${COLUMNS}`,
       [
         client.clientId, client.name, client.authMethod, client.secretHash,
         client.jwks === null ? null : JSON.stringify(client.jwks), client.grantTypes,
         client.scopes, client.audiences, client.accessTokenTtlSeconds, client.boundIdentity, client.disabled,
+        client.introspectionAudiences ?? [],
       ],
     );
     return fromRow(rows[0]!);

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TokenServiceContext } from '../context.js';
-import { oauthErrorHandler, OAuthError, UnsupportedTokenType, UnauthorizedClient } from '../errors.js';
+import { oauthErrorHandler, OAuthError, toOAuthError, UnsupportedTokenType, UnauthorizedClient } from '../errors.js';
 import { acceptFormBodiesOnly, param, requiredParam, type FormParams } from '../form-body.js';
 import { assertCallerIsBoundWorkload } from '../grants/index.js';
+import { mayIntrospectAccessToken, mayIntrospectRefreshToken } from '../introspection-access.js';
 import { hashRefreshToken, longestAccessTokenTtlMs } from '../token-minter.js';
 import { clientAuthParams, formBody, oauthErrors, tokenResponseSchema } from './schemas.js';
 
@@ -21,8 +22,7 @@ export async function oauthRoutes(app: FastifyInstance, ctx: TokenServiceContext
   acceptFormBodiesOnly(app, ctx.config.bodyLimitBytes);
   app.setErrorHandler((error, request, reply) => {
     const endpoint = request.routeOptions.url ?? 'unknown';
-    const code = error instanceof OAuthError ? error.error : 'invalid_request';
-    ctx.counters.refused.inc({ endpoint, error: code });
+    ctx.counters.refused.inc({ endpoint, error: toOAuthError(error).error });
     return oauthErrorHandler(error, request, reply);
   });
 
@@ -66,8 +66,11 @@ export async function oauthRoutes(app: FastifyInstance, ctx: TokenServiceContext
   });
 
   app.post('/oauth2/introspect', {
+    // RFC 7662 §4: only the workloads on MESH_ALLOW_INTROSPECT (without a mesh: loopback callers).
+    preHandler: ctx.mesh.requireIdentity(ctx.mesh.allow.introspect),
     schema: {
-      summary: 'Token introspection (RFC 7662); the caller must authenticate as a client',
+      summary: 'Token introspection (RFC 7662): a client learns about its own tokens and tokens for the audiences it serves',
+      description: 'Callers: workloads on MESH_ALLOW_INTROSPECT (without a mesh, loopback callers), authenticated as a client.',
       tags: ['oauth'],
       consumes: ['application/x-www-form-urlencoded'],
       body: formBody({ token: 'the token to introspect', token_type_hint: 'access_token | refresh_token', ...clientAuthParams }, ['token']),
@@ -79,6 +82,7 @@ export async function oauthRoutes(app: FastifyInstance, ctx: TokenServiceContext
             aud: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
             iss: { type: 'string' }, exp: { type: 'integer' }, iat: { type: 'integer' }, jti: { type: 'string' },
             sid: { type: 'string' }, token_type: { type: 'string' },
+            cnf: { type: 'object', properties: { spiffe_id: { type: 'string' }, jkt: { type: 'string' } } },
           },
           required: ['active'],
         },
@@ -87,18 +91,23 @@ export async function oauthRoutes(app: FastifyInstance, ctx: TokenServiceContext
     },
   }, async (request, reply) => {
     const params = request.body as FormParams;
-    await ctx.clientAuth.authenticate(request, params);
+    const caller = await ctx.clientAuth.authenticate(request, params);
     const token = requiredParam(params, 'token');
     tokenTypeHint(params);
     reply.headers(NO_STORE);
     const claims = await ctx.inspector.verify(token);
     if (claims !== undefined) {
-      if (!(await ctx.inspector.isActive(claims))) return { active: false };
-      return { active: true, token_type: 'Bearer', scope: claims.scope, client_id: claims.client_id, sub: claims.sub, aud: claims.aud, iss: claims.iss, exp: claims.exp, iat: claims.iat, jti: claims.jti, ...(claims.sid ? { sid: claims.sid } : {}) };
+      if (!mayIntrospectAccessToken(caller, claims) || !(await ctx.inspector.isActive(claims))) return { active: false };
+      return {
+        active: true, token_type: 'Bearer', scope: claims.scope, client_id: claims.client_id, sub: claims.sub, aud: claims.aud, iss: claims.iss, exp: claims.exp, iat: claims.iat, jti: claims.jti,
+        ...(claims.sid ? { sid: claims.sid } : {}),
+        // RFC 8705 §3.2: a resource server needs the binding to hold the presenter to it.
+        ...(claims.cnf ? { cnf: claims.cnf } : {}),
+      };
     }
     const family = await ctx.store.refreshFamilies.findByActiveToken(hashRefreshToken(token));
     const now = ctx.now();
-    if (family === undefined || family.revokedAt !== null || family.expiresAt.getTime() <= now) return { active: false };
+    if (family === undefined || !mayIntrospectRefreshToken(caller, family) || family.revokedAt !== null || family.expiresAt.getTime() <= now) return { active: false };
     // Families from before the revoke-all second are dead; within it, revokeAll's revoked_at decides
     // (a family created in the revoke-all's own millisecond, after it, stays live as the grant says).
     if (family.createdAt.getTime() / 1000 < ctx.revocations.minIssuedAt() - 1) return { active: false };

@@ -19,6 +19,10 @@ const clientProperties = {
   grant_types: { type: 'array', items: { type: 'string', enum: GRANT_TYPES }, minItems: 1, uniqueItems: true },
   scopes: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 128, pattern: SCOPE_TOKEN.source }, maxItems: 256, uniqueItems: true },
   audiences: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 512 }, minItems: 1, maxItems: 64, uniqueItems: true },
+  introspection_audiences: {
+    type: 'array', items: { type: 'string', minLength: 1, maxLength: 512 }, maxItems: 64, uniqueItems: true,
+    description: 'audiences this client serves as a resource server: introspection answers it about tokens for them, besides its own',
+  },
   jwks: {
     type: 'object',
     required: ['keys'],
@@ -34,7 +38,8 @@ const clientView = {
   properties: {
     client_id: { type: 'string' }, name: { type: 'string' }, token_endpoint_auth_method: { type: 'string' },
     grant_types: { type: 'array', items: { type: 'string' } }, scopes: { type: 'array', items: { type: 'string' } },
-    audiences: { type: 'array', items: { type: 'string' } }, jwks: { type: ['object', 'null'], additionalProperties: true },
+    audiences: { type: 'array', items: { type: 'string' } }, introspection_audiences: { type: 'array', items: { type: 'string' } },
+    jwks: { type: ['object', 'null'], additionalProperties: true },
     access_token_ttl_seconds: { type: ['integer', 'null'] }, bound_identity: { type: ['string', 'null'] },
     disabled: { type: 'boolean' }, created_at: { type: 'string' }, updated_at: { type: 'string' },
     client_secret: { type: 'string', description: 'shown once, at creation and on secret rotation' },
@@ -48,6 +53,7 @@ interface ClientBody {
   grant_types?: string[];
   scopes?: string[];
   audiences?: string[];
+  introspection_audiences?: string[];
   jwks?: { keys: Array<Record<string, unknown>> };
   access_token_ttl_seconds?: number;
   bound_identity?: string | null;
@@ -57,7 +63,8 @@ interface ClientBody {
 function view(client: ClientRecord, secret?: string) {
   return {
     client_id: client.clientId, name: client.name, token_endpoint_auth_method: client.authMethod,
-    grant_types: client.grantTypes, scopes: client.scopes, audiences: client.audiences, jwks: client.jwks,
+    grant_types: client.grantTypes, scopes: client.scopes, audiences: client.audiences,
+    introspection_audiences: client.introspectionAudiences, jwks: client.jwks,
     access_token_ttl_seconds: client.accessTokenTtlSeconds, bound_identity: client.boundIdentity,
     disabled: client.disabled, created_at: client.createdAt.toISOString(), updated_at: client.updatedAt.toISOString(),
     ...(secret === undefined ? {} : { client_secret: secret }),
@@ -124,7 +131,7 @@ export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceC
       secretHash: secret === undefined ? null : ctx.hasher.hash(secret),
       jwks: body.jwks ?? null,
       grantTypes: body.grant_types ?? ['client_credentials'],
-      scopes: body.scopes!, audiences: body.audiences!,
+      scopes: body.scopes!, audiences: body.audiences!, introspectionAudiences: body.introspection_audiences ?? [],
       accessTokenTtlSeconds: body.access_token_ttl_seconds ?? null,
       boundIdentity: boundIdentity(body.bound_identity) ?? null,
       disabled: body.disabled ?? false,
@@ -163,7 +170,7 @@ export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceC
     }
     const updated = await ctx.store.clients.update(clientId, {
       name: body.name, authMethod, jwks: body.jwks, grantTypes: body.grant_types, scopes: body.scopes,
-      audiences: body.audiences, accessTokenTtlSeconds: body.access_token_ttl_seconds,
+      audiences: body.audiences, introspectionAudiences: body.introspection_audiences, accessTokenTtlSeconds: body.access_token_ttl_seconds,
       boundIdentity: boundIdentity(body.bound_identity), disabled: body.disabled,
     });
     await ctx.clientCache.invalidate(clientId);
