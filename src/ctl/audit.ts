@@ -31,10 +31,32 @@ export function register(program: Command): void {
       );
     });
 
-  audit.command('verify').description('recompute the hash chain; exits 1 at the first altered, missing or reordered entry').action(async (_o: unknown, command: Command) => {
-    const globals = globalOptions(command);
-    const result = await (await AdminApi.from(globals)).call<{ ok: boolean; entries: number; brokenAt?: number; reason?: string }>('GET', '/admin/audit/verify');
-    output(globals, result, () => (result.ok ? `audit log intact: ${result.entries} entries` : `AUDIT LOG BROKEN at entry ${result.brokenAt}: ${result.reason} (${result.entries} entries verified before it)`));
-    if (!result.ok) process.exitCode = 1;
-  });
+  audit
+    .command('verify')
+    .description('recompute the hash chain and check each HMAC; exits 1 at the first altered, missing, reordered or forged entry')
+    .option('--head <seq:hash>', 'a head saved earlier (printed after each admin action and by `authctl status`): exits 1 if the log no longer reaches it')
+    .action(async (options: { head?: string }, command: Command) => {
+      const globals = globalOptions(command);
+      const query = options.head === undefined ? '' : `?${new URLSearchParams({ head: options.head })}`;
+      const result = await (await AdminApi.from(globals)).call<AuditVerification>('GET', `/admin/audit/verify${query}`);
+      output(globals, result, () => describeVerification(result, options.head));
+      if (!result.ok) process.exitCode = 1;
+    });
+}
+
+interface AuditVerification {
+  ok: boolean;
+  entries: number;
+  hmacFromSeq: number;
+  head: { head: string } | null;
+  brokenAt?: number;
+  reason?: string;
+}
+
+function describeVerification(result: AuditVerification, savedHead: string | undefined): string {
+  if (!result.ok) return `AUDIT LOG BROKEN at entry ${result.brokenAt}: ${result.reason} (${result.entries} entries verified before it)`;
+  const lines = [`audit log intact: ${result.entries} entries${savedHead === undefined ? '' : `, reaching the saved head ${savedHead}`}`];
+  if (result.hmacFromSeq > 1 && result.entries > 0) lines.push(`  entries 1-${Math.min(result.hmacFromSeq - 1, result.entries)} predate the audit key: checked by their hash chain only`);
+  if (result.head !== null) lines.push(`  head: ${result.head.head}`);
+  return lines.join('\n');
 }

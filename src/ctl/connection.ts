@@ -64,6 +64,10 @@ export class AdminApi {
       const code = String(parsed.code ?? parsed.error ?? `http_${response.status}`);
       throw new AdminApiError(response.status, code, `${method} ${path}: ${response.status} ${code}: ${String(parsed.detail ?? parsed.title ?? parsed.error_description ?? '')}`);
     }
+    const auditHead = response.headers.get('audit-head');
+    // After each admin action, on stderr so --json output stays parseable: the operator keeps it
+    // outside the database, and `authctl audit verify --head` later proves nothing after it was lost.
+    if (method !== 'GET' && auditHead !== null) process.stderr.write(`audit head: ${auditHead}\n`);
     return parsed as T;
   }
 }

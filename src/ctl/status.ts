@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { globalOptions, output } from './connection.js';
+import { AdminApi, globalOptions, output, type GlobalOptions } from './connection.js';
 
 interface ReadinessReport {
   status: string;
@@ -15,6 +15,16 @@ async function readiness(url: string): Promise<ReadinessReport | { status: 'unre
   }
 }
 
+/** The audit log's head, to note outside the database; it needs the admin token, which status otherwise does not. */
+async function auditHead(globals: GlobalOptions): Promise<{ head: string | null } | { error: string }> {
+  try {
+    const result = await (await AdminApi.from(globals)).call<{ head: { head: string } | null }>('GET', '/admin/audit/head');
+    return { head: result.head?.head ?? null };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 /** `authctl status`: first stop of "Full Platform Outage": every service's readiness, per dependency. */
 export function register(program: Command): void {
   program
@@ -24,19 +34,20 @@ export function register(program: Command): void {
     .action(async (options: { edgeUrl: string }, command: Command) => {
       const globals = globalOptions(command);
       const services = { 'token-service': await readiness(globals.url), 'auth-edge-service': await readiness(options.edgeUrl) };
-      output(globals, services, () =>
-        Object.entries(services)
-          .map(([name, report]) => {
-            const lines = [`${name}: ${report.status}`];
-            if ('dependencies' in report) {
-              for (const [dep, s] of Object.entries(report.dependencies)) lines.push(`  ${dep.padEnd(14)} ${s.status}${s.detail ? `  (${s.detail})` : ''}`);
-            } else {
-              lines.push(`  ${report.error}`);
-            }
-            return lines.join('\n');
-          })
-          .join('\n'),
-      );
+      const audit = services['token-service'].status === 'unreachable' ? { error: 'token-service unreachable' } : await auditHead(globals);
+      output(globals, { ...services, auditHead: audit }, () => {
+        const sections = Object.entries(services).map(([name, report]) => {
+          const lines = [`${name}: ${report.status}`];
+          if ('dependencies' in report) {
+            for (const [dep, s] of Object.entries(report.dependencies)) lines.push(`  ${dep.padEnd(14)} ${s.status}${s.detail ? `  (${s.detail})` : ''}`);
+          } else {
+            lines.push(`  ${report.error}`);
+          }
+          return lines.join('\n');
+        });
+        sections.push('head' in audit ? `audit head: ${audit.head ?? '(empty log)'}` : `audit head: unavailable (${audit.error})`);
+        return sections.join('\n');
+      });
       if (Object.values(services).some((s) => s.status === 'not_ready' || s.status === 'unreachable')) process.exitCode = 1;
     });
 }

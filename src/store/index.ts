@@ -8,6 +8,6 @@ export { RefreshFamilyRepository, type RefreshFamily, type RotationResult } from
 export { RevocationRepository, REVOCATION_KINDS, type Revocation, type RevocationKind } from './repos/revocations.js';
 export { SigningKeyRepository, type SigningKeyRecord } from './repos/signing-keys.js';
 export { AssertionJtiRepository } from './repos/assertion-jtis.js';
-export { AuditLogRepository, type AuditEntry, type AuditEvent, type AuditVerification } from './repos/audit-log.js';
+export { AuditLogRepository, type AuditEntry, type AuditEvent, type AuditHead, type AuditKey, type AuditVerification } from './repos/audit-log.js';
 export { MemoryEventBus, RedisEventBus, type EventBus, type EventHandler } from './cache/event-bus.js';
 export { MemoryRateLimiter, RedisRateLimiter, type RateLimiter, type RateRule, type RateDecision } from './cache/rate-limiter.js';

@@ -6,6 +6,7 @@ import type { Store } from '../store/index.js';
 import { AccessTokenInspector } from './access-token-inspector.js';
 import { AdminCredential } from './admin-credential.js';
 import { buildInternalApp, buildPublicApp } from './app.js';
+import { loadAuditKey } from './audit-key.js';
 import { ADMIN_TOKEN_PATH, CLIENT_SECRET_PEPPER_PATH, generateSecret, readOrCreateSecret } from './bootstrap-secrets.js';
 import { ClientAuthenticator } from './client-auth/authenticate-client.js';
 import { ClientCache } from './client-auth/client-cache.js';
@@ -55,6 +56,8 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   const now = options.now ?? Date.now;
 
   const pepper = await readOrCreateSecret(secrets, CLIENT_SECRET_PEPPER_PATH, generateSecret);
+  // Before anything can append to the audit log: entries are written with their HMAC.
+  store.audit.useKey(await loadAuditKey(secrets, store.audit));
   const adminToken = config.adminToken ?? (await readOrCreateSecret(secrets, ADMIN_TOKEN_PATH, generateSecret));
 
   const revocations = new RevocationService(store.revocations, store.bus, logger);

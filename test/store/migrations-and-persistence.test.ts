@@ -12,6 +12,7 @@ for (const database of DATABASES) {
     let store: Store;
     before(async () => {
       store = await database.open();
+      store.audit.useKey({ key: randomBytes(32), fromSeq: 1 });
     });
     after(() => store.close());
 
@@ -36,7 +37,9 @@ describe('PGlite data directory', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('data written before close is there after reopening the directory, and reopening does not re-run migrations', async () => {
+    const auditKey = { key: randomBytes(32), fromSeq: 1 };
     const first = await openStore({ dataDir: dir });
+    first.audit.useKey(auditKey);
     const secretHash = randomBytes(32);
     await first.clients.create({
       clientId: 'persisted-client', name: 'survives restart', authMethod: 'client_secret_basic', secretHash, jwks: null,
@@ -47,6 +50,7 @@ describe('PGlite data directory', () => {
     await first.close();
 
     const second = await openStore({ dataDir: dir });
+    second.audit.useKey(auditKey);
     try {
       const client = await second.clients.get('persisted-client');
       assert.equal(client!.name, 'survives restart');
@@ -55,7 +59,7 @@ describe('PGlite data directory', () => {
       const entries = await second.audit.list();
       assert.equal(entries.length, 1);
       assert.equal(entries[0]!.hash, entry.hash);
-      assert.deepEqual(await second.audit.verify(), { ok: true, entries: 1 });
+      assert.deepEqual(await second.audit.verify(), { ok: true, entries: 1, hmacFromSeq: 1, head: { seq: 1, hash: entry.hash } });
       assert.deepEqual(await migrate(second.db), []);
       // The chain continues across the restart.
       const next = await second.audit.append({ event: 'after-restart', outcome: 'success' });

@@ -336,11 +336,11 @@ describe('admin API', () => {
     test('detects an edited entry, at its seq, once the trigger is bypassed', async () => {
       const entries = await auditEntries();
       const target = entries.find((e) => e.event === 'client_auth_failed') ?? entries[Math.floor(entries.length / 2)]!;
-      await ts.store.db.exec('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
+      await ts.store.db.exec('ALTER TABLE audit_log DISABLE TRIGGER ALL');
       try {
         await ts.store.db.query(`UPDATE audit_log SET outcome = 'success' WHERE seq = $1`, [target.seq]);
       } finally {
-        await ts.store.db.exec('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
+        await ts.store.db.exec('ALTER TABLE audit_log ENABLE TRIGGER ALL');
       }
       const verification = (await (await ts.admin('GET', '/admin/audit/verify')).json()) as { ok: boolean; brokenAt: number; entries: number; reason: string };
       assert.equal(verification.ok, false);
@@ -362,10 +362,11 @@ describe('audit chain tampering on a fresh log', () => {
 
   test('a deleted entry in the middle is reported at its seq as missing', async () => {
     for (let i = 0; i < 4; i += 1) await ts.createClient({ name: `c${i}` });
-    assert.deepEqual(await verify(), { ok: true, entries: 4 });
-    await ts.store.db.exec('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
+    const intact = await verify();
+    assert.deepEqual([intact.ok, intact.entries], [true, 4]);
+    await ts.store.db.exec('ALTER TABLE audit_log DISABLE TRIGGER ALL');
     await ts.store.db.query('DELETE FROM audit_log WHERE seq = 2');
-    await ts.store.db.exec('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
+    await ts.store.db.exec('ALTER TABLE audit_log ENABLE TRIGGER ALL');
     const result = await verify();
     assert.equal(result.ok, false);
     assert.equal(result.brokenAt, 2);

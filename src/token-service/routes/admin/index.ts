@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { sendProblem } from '../../../platform/index.js';
 import type { TokenServiceContext } from '../../context.js';
 import { problemFor } from '../../errors.js';
-import { adminAuditRoutes } from './audit.js';
+import { adminAuditRoutes, reportAuditHead } from './audit.js';
 import { adminClientRoutes } from './clients.js';
 import { adminKeyRoutes } from './keys.js';
 import { adminRevocationRoutes } from './revocations.js';
@@ -13,6 +13,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: TokenServiceContext
   // Operators need both: a workload identity on MESH_ALLOW_ADMIN (authctl) and the admin token.
   app.addHook('preHandler', ctx.mesh.requireIdentity(ctx.mesh.allow.admin));
   requireAdminCredential(app, ctx);
+  reportAuditHead(app, ctx);
   await adminClientRoutes(app, ctx);
   await adminKeyRoutes(app, ctx);
   await adminRevocationRoutes(app, ctx);
