@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
-import { createEdgeService, demoRoutes, startDemoUpstream } from './edge/index.js';
+import { createEdgeService, demoRoutes, edgeSecretsStatus, startDemoUpstream } from './edge/index.js';
 import { createMesh } from './mesh/index.js';
-import { createLogger, createServiceMetrics, Readiness, SERVICE_ACCOUNTS, writeSecretFile, type Config, type Logger } from './platform/index.js';
+import { createLogger, createServiceMetrics, Readiness, SERVICE_ACCOUNTS, writeSecretFile, type Config, type Logger, type Registry } from './platform/index.js';
 import { createSecretsProvider, type SecretsProvider, type SecretsSetup } from './secrets/index.js';
 import { openCache, openStore, PostgresDb, type Cache } from './store/index.js';
 import { createTokenService, type TokenService } from './token-service/index.js';
@@ -12,27 +12,31 @@ export const DEMO_AUDIENCE = 'demo-api';
 /** Shutdown steps, run in order on SIGTERM: servers first, then stores and providers. */
 export type Closers = Array<() => Promise<unknown>>;
 
-async function openSecrets(config: Config, logger: Logger): Promise<SecretsSetup> {
-  return createSecretsProvider({ platform: { ...config.platform, dataDir: resolve(config.platform.dataDir) }, vault: config.vault, logger });
+/** The provider's metrics (vault_up, vault_grace_remaining_seconds, …) go on the service's registry, so its /metrics shows them. */
+async function openSecrets(config: Config, logger: Logger, registry: Registry): Promise<SecretsSetup> {
+  return createSecretsProvider({ platform: { ...config.platform, dataDir: resolve(config.platform.dataDir) }, vault: config.vault, logger, registry });
 }
 
 /** token-service with its secrets and store; dynamic database credentials swap the pool in place. */
 export async function runTokenService(config: Config, closers: Closers): Promise<TokenService> {
   const logger = createLogger({ level: config.platform.logLevel, name: 'token-service' });
-  const setup = await openSecrets(config, logger);
+  const metrics = createServiceMetrics('token-service');
+  const setup = await openSecrets(config, logger, metrics.registry);
+  const { database } = setup;
   const store = await openStore({
     databaseUrl: config.platform.databaseUrl,
     poolSize: config.platform.databasePoolSize,
     dataDir: resolve(config.platform.dataDir),
     redisUrl: config.platform.redisUrl,
     onRedisError: (error) => logger.warn({ err: error }, 'redis error'),
-    ...(setup.database ? { credentials: setup.database.current() } : {}),
+    // PostgreSQL refusing the credentials (a lease revoked from outside) replaces them at once, not at the next lease check.
+    ...(database ? { credentials: database.current(), onCredentialsRejected: (user: string) => database.replaceRejected(user) } : {}),
   });
   if (setup.database !== undefined && store.db instanceof PostgresDb) {
     const db = store.db;
     setup.database.onCredentials((credentials) => db.swapCredentials(credentials));
   }
-  const service = await createTokenService({ config: config.tokenService, meshConfig: config.mesh, logger, store, secrets: setup.secrets });
+  const service = await createTokenService({ config: config.tokenService, meshConfig: config.mesh, logger, store, secrets: setup.secrets, metrics });
   if (config.tokenService.adminToken === undefined) writeSecretFile(join(resolve(config.platform.dataDir), 'admin-token'), service.adminToken);
   await service.listen();
   closers.push(() => service.close(), () => store.close(), () => setup.secrets.close());
@@ -53,21 +57,25 @@ export async function runEdge(
   shared?: { cache: Cache; adminToken: string; secrets: SecretsProvider },
 ): Promise<string> {
   const logger = createLogger({ level: config.platform.logLevel, name: 'auth-edge-service' });
+  const metrics = createServiceMetrics('auth-edge');
   let secrets = shared?.secrets;
   if (secrets === undefined && config.platform.secretsProvider === 'vault') {
-    secrets = (await openSecrets(config, logger)).secrets;
+    secrets = (await openSecrets(config, logger, metrics.registry)).secrets;
     const provider = secrets;
     closers.push(() => provider.close());
   }
-  const redisUrl = (await secrets?.read(EDGE_REDIS_SECRET))?.url ?? config.platform.redisUrl;
-  const cache = shared?.cache ?? openCache({ redisUrl, onRedisError: (error) => logger.warn({ err: error }, 'redis error') });
+  // Beside token-service the edge uses its cache and reads no secret of its own: that provider
+  // holds token-service's Vault token, whose policy does not cover edge/*.
+  const cache = shared?.cache ?? openCache({
+    redisUrl: (await secrets?.read(EDGE_REDIS_SECRET))?.url ?? config.platform.redisUrl,
+    onRedisError: (error) => logger.warn({ err: error }, 'redis error'),
+  });
   let routes;
   if (config.edge.routesFile === undefined) {
     const upstream = await startDemoUpstream();
     closers.push(() => upstream.close());
     routes = demoRoutes(upstream.url, DEMO_AUDIENCE);
   }
-  const metrics = createServiceMetrics('auth-edge');
   const readiness = new Readiness();
   const mesh = await createMesh({ config: config.mesh, serviceAccount: SERVICE_ACCOUNTS.edge, logger, metrics, readiness });
   closers.push(async () => mesh.close());
@@ -80,7 +88,7 @@ export async function runEdge(
   });
   if (secrets !== undefined) {
     const provider = secrets;
-    edge.readiness.register('secrets', () => provider.status());
+    edge.readiness.register('secrets', () => edgeSecretsStatus(provider.status()));
   }
   const url = await edge.start();
   closers.unshift(() => edge.close());

@@ -1,14 +1,62 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../platform/index.js';
+import type { LeaseView } from '../secrets/index.js';
+import { AdminApi, globalOptions, output, table, type GlobalOptions } from './connection.js';
+import { readSecretsView, type SecretsView } from './secrets-view.js';
 import { print, vaultClientFromEnv } from './vault.js';
 
+/** One service's answer, or the URL it could not be asked at and why. */
+type LeasesView = { provider: string; leases: LeaseView[]; note?: string } | { error: string };
+
+const COLUMNS = ['service', 'lease', 'user', 'ttl', 'expires', 'last_renewal'];
+
+/** token-service's own account of its leases (admin API: GET /admin/secrets). */
+async function tokenServiceLeases(globals: GlobalOptions): Promise<LeasesView> {
+  try {
+    const view = await (await AdminApi.from(globals)).call<{ provider: string; leases: LeaseView[] }>('GET', '/admin/secrets');
+    return view.provider === 'vault' ? view : { ...view, note: 'does not use Vault (local secrets provider)' };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** The edge takes no database credentials; its /readyz still says whether it is up and on Vault. */
+async function edgeLeases(edgeUrl: string): Promise<LeasesView> {
+  const view: SecretsView = await readSecretsView(edgeUrl);
+  if (!view.reachable) return { error: view.error };
+  if (view.provider !== 'vault') return { provider: view.provider, leases: [], note: 'does not use Vault' };
+  return { provider: 'vault', leases: [], note: 'holds no lease (the edge takes no database credentials)' };
+}
+
+function rows(service: string, view: LeasesView): Array<Record<string, unknown>> {
+  if ('error' in view) return [{ service, lease: `unreachable: ${view.error}` }];
+  if (view.leases.length === 0) return [{ service, lease: view.note ?? 'holds no lease' }];
+  return view.leases.map((lease) => ({
+    service, lease: lease.leaseId, user: lease.databaseUser, ttl: `${lease.ttlS}s${lease.renewable ? '' : ' (max TTL: replaced before it ends)'}`,
+    expires: lease.expiresAt, last_renewal: lease.lastRenewal ?? 'never',
+  }));
+}
+
 /**
- * `authctl leases …`: the runbook's "Secret Rotation Failure" steps. Lease ids are what the
- * services log (`vault: database credentials issued`, field `leaseId`). Revoking the
- * token-service's database lease is safe: it requests new credentials within seconds.
+ * `authctl leases …`: the runbook's "Secret Rotation Failure" steps. `leases list` asks the
+ * services which lease they hold; the others act on a lease id in Vault. Revoking the
+ * token-service's database lease is safe: PostgreSQL refusing the revoked role makes it request
+ * new credentials at once, and no request fails.
  */
 export function register(program: Command): void {
-  const leases = program.command('leases').description('look up, renew and revoke Vault leases (runbook: Secret Rotation Failure)');
+  const leases = program.command('leases').description('list our leases; look up, renew and revoke Vault leases (runbook: Secret Rotation Failure)');
+
+  leases
+    .command('list')
+    .description("the database lease each service holds (id, TTL, last renewal), as it sees it: no log grepping, no Vault token, works while Vault is down")
+    .option('--edge-url <url>', 'auth-edge-service base URL (AUTHCTL_EDGE_URL)', process.env.AUTHCTL_EDGE_URL ?? 'http://127.0.0.1:8081')
+    .action(async (options: { edgeUrl: string }, command: Command) => {
+      const globals = globalOptions(command);
+      const [tokenService, edge] = await Promise.all([tokenServiceLeases(globals), edgeLeases(options.edgeUrl)]);
+      const services = { 'token-service': tokenService, 'auth-edge-service': edge };
+      output(globals, services, () => table(Object.entries(services).flatMap(([service, view]) => rows(service, view)), COLUMNS));
+      if (Object.values(services).some((view) => 'error' in view)) process.exitCode = 1;
+    });
 
   leases
     .command('lookup <lease_id>')
@@ -53,7 +101,7 @@ export function register(program: Command): void {
 
   leases
     .command('revoke <lease_id>')
-    .description('revoke a lease (or every lease under a prefix with --prefix); our services request new credentials')
+    .description('revoke a lease (or every lease under a prefix with --prefix); our services request new credentials at once')
     .option('--prefix', 'treat the id as a prefix (needs a sudo token)')
     .action(async (leaseId: string, options: { prefix?: boolean }) => {
       const client = vaultClientFromEnv();

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { EnvReader } from '../platform/index.js';
 import { VaultClient, VaultHttp, type SealStatus } from '../secrets/index.js';
+import { describeSecretsView, readSecretsView } from './secrets-view.js';
 
 /**
- * `authctl vault …`: the runbook's "Vault Sealed" steps as our commands. `vault status` shows
- * Vault's seal state and how our services see it; `vault unseal` takes one key share per call
+ * `authctl vault …`: the runbook's "Vault Sealed" and "Vault Unavailable" steps as our commands.
+ * `vault status` shows how our services see Vault (state, grace left) whether or not Vault
+ * answers, and Vault's seal state when it does; `vault unseal` takes one key share per call
  * (3 of the 5 unseal Vault). Vault is found as the `vault` CLI finds it: VAULT_ADDR,
  * VAULT_TOKEN, VAULT_CACERT, VAULT_NAMESPACE.
  */
@@ -13,30 +15,26 @@ export function register(program: Command): void {
 
   vault
     .command('status')
-    .description("Vault's seal status and health, and the secrets readiness of token-service and auth-edge-service")
+    .description("Vault's seal status and health when it answers, and each service's own view (state, grace left) whatever Vault's state")
     .option('--edge-url <url>', 'auth-edge-service base URL (AUTHCTL_EDGE_URL)', process.env.AUTHCTL_EDGE_URL ?? 'http://127.0.0.1:8081')
     .action(async (options: { edgeUrl: string }, command: Command) => {
-      const globals = command.optsWithGlobals<{ url?: string; json?: boolean }>();
-      const client = vaultClientFromEnv();
-      try {
-        const seal = await client.sealStatus();
-        const health = await client.health();
-        const services = {
-          'token-service': await secretsView(globals.url ?? process.env.AUTHCTL_URL ?? 'http://127.0.0.1:8080'),
-          'auth-edge-service': await secretsView(options.edgeUrl),
-        };
-        const report = { vault: { ...seal, healthStatus: health.status, standby: health.standby }, services };
-        print(globals.json, report, () => [
-          renderSeal(seal),
-          `Health        ${health.status} (${healthMeaning(health.status)})`,
-          '',
-          ...Object.entries(services).map(([name, view]) => `${name.padEnd(18)} ${view}`),
-        ].join('\n'));
-        // Like `vault status`: 2 when sealed, so scripts can wait on it.
-        if (seal.sealed) process.exitCode = 2;
-      } finally {
-        await client.close();
-      }
+      const globals = command.optsWithGlobals<{ url: string; json?: boolean }>();
+      // The services first: in an outage their view (how much grace is left) is what matters.
+      const [tokenService, edge] = await Promise.all([readSecretsView(globals.url), readSecretsView(options.edgeUrl)]);
+      const services = { 'token-service': tokenService, 'auth-edge-service': edge };
+      const addr = vaultAddrFromEnv();
+      const vault = await vaultView(addr);
+      print(globals.json, { vault, services }, () => [
+        ...(vault.reachable
+          ? [`Vault at ${addr}`, renderSeal(vault), `Health        ${vault.healthStatus} (${healthMeaning(vault.healthStatus)})`]
+          : [`Vault at ${addr}: unreachable (${vault.error})`]),
+        '',
+        "Each service's view (from its /readyz):",
+        ...Object.entries(services).map(([name, view]) => `${name.padEnd(18)} ${describeSecretsView(view)}`),
+      ].join('\n'));
+      // Like `vault status`: 2 when sealed, so scripts can wait on it; 1 when Vault does not answer.
+      if (!vault.reachable) process.exitCode = 1;
+      else if (vault.sealed) process.exitCode = 2;
     });
 
   vault
@@ -62,10 +60,33 @@ export function register(program: Command): void {
     });
 }
 
+type VaultView = { reachable: true; healthStatus: number; standby: boolean } & SealStatus | { reachable: false; error: string };
+
+/** Seal status and health, or why Vault did not answer. */
+async function vaultView(addr: string): Promise<VaultView> {
+  const client = vaultClientFromEnv();
+  try {
+    const seal = await client.sealStatus();
+    const health = await client.health();
+    return { reachable: true, ...seal, healthStatus: health.status, standby: health.standby };
+  } catch (error) {
+    return { reachable: false, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await client.close();
+  }
+}
+
+const DEFAULT_VAULT_ADDR = 'http://127.0.0.1:8200';
+
+/** VAULT_ADDR as the `vault` CLI reads it (checked when the client is built). */
+export function vaultAddrFromEnv(env: Record<string, string | undefined> = process.env): string {
+  return env.VAULT_ADDR ?? DEFAULT_VAULT_ADDR;
+}
+
 /** A Vault client configured from the environment, as the `vault` CLI is. */
 export function vaultClientFromEnv(env: Record<string, string | undefined> = process.env): VaultClient {
   const reader = new EnvReader(env);
-  const addr = reader.url('VAULT_ADDR', 'http://127.0.0.1:8200');
+  const addr = reader.url('VAULT_ADDR', DEFAULT_VAULT_ADDR);
   const token = reader.string('VAULT_TOKEN');
   const caCertFile = reader.string('VAULT_CACERT');
   const namespace = reader.string('VAULT_NAMESPACE');
@@ -95,20 +116,6 @@ function healthMeaning(status: number): string {
     200: 'active', 429: 'standby', 472: 'DR secondary', 473: 'performance standby', 474: 'standby, cannot reach the active node', 501: 'not initialised', 503: 'sealed',
   };
   return meanings[status] ?? 'unexpected';
-}
-
-/** What a service's /readyz says about its secrets dependency (whatever it names it). */
-async function secretsView(baseUrl: string): Promise<string> {
-  try {
-    const response = await fetch(`${baseUrl.replace(/\/$/, '')}/readyz`, { signal: AbortSignal.timeout(5_000) });
-    const report = (await response.json()) as { status?: string; dependencies?: Record<string, { status?: string; detail?: string; provider?: string }> };
-    const entry = Object.entries(report.dependencies ?? {}).find(([name, dep]) => dep.provider === 'vault' || /secret|vault/i.test(name));
-    if (entry === undefined) return `${report.status ?? 'unknown'} (no secrets dependency reported)`;
-    const [, dep] = entry;
-    return `${dep.status ?? 'unknown'}${dep.detail ? `  (${dep.detail})` : ''}`;
-  } catch (error) {
-    return `unreachable (${error instanceof Error ? error.message : String(error)})`;
-  }
 }
 
 /** Reads a line from the terminal without echoing it; from stdin when it is not a terminal. */

@@ -9,8 +9,8 @@ import { VaultProvider } from './vault/vault-provider.js';
 export interface DynamicDatabaseCredentials {
   current(): DbCredentials;
   onCredentials(listener: CredentialsListener): () => void;
-  /** Replace the credentials now (call it when PostgreSQL says the role is gone or the password is wrong). */
-  rotateNow(reason?: string): Promise<void>;
+  /** PostgreSQL refused `user` (role gone, password wrong): replace the credentials now. The store's `onCredentialsRejected`. */
+  replaceRejected(user: string): Promise<void>;
 }
 
 export interface SecretsSetup {

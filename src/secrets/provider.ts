@@ -3,6 +3,22 @@ import type { DependencyStatus } from '../platform/index.js';
 /** A secret document: string fields, as Vault's KV engine stores them. */
 export type SecretData = Record<string, string>;
 
+/** A lease a provider holds (Vault database credentials), as operators see it: identifiers and times, never the password. */
+export interface LeaseView {
+  leaseId: string;
+  /** The database secrets engine role it was issued for. */
+  role: string;
+  databaseUser: string;
+  issuedAt: string;
+  /** null until the first renewal. */
+  lastRenewal: string | null;
+  expiresAt: string;
+  /** Seconds left, as this service last learned it from Vault. */
+  ttlS: number;
+  /** false once Vault will not extend it (max TTL): it is replaced before it ends. */
+  renewable: boolean;
+}
+
 /**
  * Where key material and credentials come from. Paths are logical (`jwt/signing-keys/<kid>`);
  * each provider maps them onto its own storage (an encrypted file, a Vault KV v2 mount).
@@ -14,6 +30,8 @@ export interface SecretsProvider {
   write(path: string, data: SecretData): Promise<void>;
   /** Readiness: `degraded` while serving from a grace cache, `down` when secrets cannot be had. */
   status(): DependencyStatus;
+  /** The leases it holds and keeps renewed (none for the local provider). */
+  leases(): LeaseView[];
   close(): Promise<void>;
 }
 

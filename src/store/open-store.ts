@@ -24,6 +24,8 @@ export interface StoreOptions {
   pgliteTemplate?: Blob;
   /** Dynamic credentials for PostgreSQL, replacing the URL's. */
   credentials?: { user: string; password: string };
+  /** PostgreSQL refused the dynamic credentials: replace them (see PostgresOptions). */
+  onCredentialsRejected?: (user: string) => Promise<void>;
   redisUrl?: string | undefined;
   onRedisError?: (error: Error) => void;
 }
@@ -48,6 +50,7 @@ export async function openDb(options: StoreOptions): Promise<Db> {
       poolSize: options.poolSize ?? 10,
       ...(options.schema ? { schema: options.schema } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.onCredentialsRejected ? { onCredentialsRejected: options.onCredentialsRejected } : {}),
     });
   }
   return PgliteDb.open(options.dataDir === undefined ? undefined : join(options.dataDir, 'pglite'), options.pgliteTemplate);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createMesh } from '../mesh/index.js';
-import { counter, createServiceMetrics, gauge, Readiness, SERVICE_ACCOUNTS, type Logger, type MeshConfig, type TokenServiceConfig } from '../platform/index.js';
+import { counter, createServiceMetrics, gauge, Readiness, SERVICE_ACCOUNTS, type Logger, type MeshConfig, type ServiceMetrics, type TokenServiceConfig } from '../platform/index.js';
 import type { SecretsProvider } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { AccessTokenInspector } from './access-token-inspector.js';
@@ -25,6 +25,8 @@ export interface TokenServiceOptions {
   logger: Logger;
   store: Store;
   secrets: SecretsProvider;
+  /** The service's registry, when parts built before it (the Vault provider) already report on it. */
+  metrics?: ServiceMetrics;
   /** The clock; tests move it to cross key activation and expiry. */
   now?: () => number;
   /** How often the key ring re-reads itself and checks for due rotation. */
@@ -69,7 +71,7 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   });
   await keyRing.start(options.keyRingTickMs);
 
-  const metrics = createServiceMetrics('token-service');
+  const metrics = options.metrics ?? createServiceMetrics('token-service');
   const readiness = new Readiness();
   const mesh = await createMesh({ config: options.meshConfig, serviceAccount: SERVICE_ACCOUNTS.tokenService, logger, metrics, readiness });
   const hasher = new ClientSecretHasher(Buffer.from(pepper, 'base64url'));

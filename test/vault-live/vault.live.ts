@@ -12,7 +12,8 @@ import { TcpFaultProxy } from './tcp-fault-proxy.js';
 /**
  * The stand-in scenarios against a real Vault or OpenBao (`npm run test:vault-live`).
  *   VAULT_ADDR, VAULT_TOKEN            required; KV v2 mounted at VAULT_LIVE_KV_MOUNT (default secret)
- *   VAULT_LIVE_DB_ROLE                 a database engine role (deploy/vault/setup-database.sh) for the lease scenarios
+ *   VAULT_LIVE_DB_ROLE and             a database engine role (deploy/vault/setup-database.sh) for the lease scenarios,
+ *   VAULT_LIVE_DATABASE_URL            and the PostgreSQL it issues users for (its host and database; the user is Vault's)
  *   VAULT_LIVE_ALLOW_SEAL=1 and        the seal scenario seals this Vault and unseals it again with
  *   VAULT_LIVE_UNSEAL_KEYS=k1,k2,k3    three key shares: never point it at a Vault others use
  * Unreachable (refused, hanging) goes through a local TCP proxy, so Vault itself is untouched.
@@ -26,7 +27,9 @@ const UNSEAL_KEYS = (env.VAULT_LIVE_UNSEAL_KEYS ?? '').split(',').map((k) => k.t
 const SKIP_SEAL = env.VAULT_LIVE_ALLOW_SEAL !== '1' || UNSEAL_KEYS.length < 3
   ? 'sealing a real Vault needs VAULT_LIVE_ALLOW_SEAL=1 and VAULT_LIVE_UNSEAL_KEYS (3 shares)'
   : false;
-const SKIP_DB = env.VAULT_LIVE_DB_ROLE === undefined ? 'VAULT_LIVE_DB_ROLE is not set: no database engine role to take leases from' : false;
+const SKIP_DB = env.VAULT_LIVE_DB_ROLE === undefined || env.VAULT_LIVE_DATABASE_URL === undefined
+  ? 'VAULT_LIVE_DB_ROLE and VAULT_LIVE_DATABASE_URL are not both set: no database engine role to take leases from and query with'
+  : false;
 const GRACE_MS = 3_000;
 const PREFIX = `auth-platform-live-${randomBytes(4).toString('hex')}`;
 const PATH = 'jwt/signing-keys/k1';
@@ -136,7 +139,7 @@ describe('live Vault: database leases', { skip: SKIP_ALL || SKIP_DB }, () => {
     await operator.close();
   });
 
-  it('replaces a lease revoked from outside within seconds', async () => {
-    await expectRevokedLeaseReplaced(provider, (leaseId) => operator.leaseRevoke(leaseId));
+  it('replaces a lease revoked from outside within seconds, failing no query of a loop running through the swap', async () => {
+    await expectRevokedLeaseReplaced(provider, env.VAULT_LIVE_DATABASE_URL!, (leaseId) => operator.leaseRevoke(leaseId));
   });
 });

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { VaultProvider, type DbCredentials } from '../../src/secrets/index.js';
 import { PostgresDb } from '../../src/store/index.js';
 import { VaultStandin } from '../support/vault-standin/index.js';
+import { expectRevokedLeaseReplaced } from './scenarios.js';
 import { capturedLogger, databaseFixture, eventually, postgresDbHonoursCredentials, sleep, testVaultConfig } from './support.js';
 
 
@@ -31,8 +32,11 @@ describe('Vault provider: database credentials', () => {
       config: testVaultConfig(standin, { databaseRole: 'token-service' }), logger: log.logger, leaseDrainMs: drainMs,
     });
     const database = provider.database!;
-    db = new PostgresDb({ connectionString: fixture.url, poolSize: 4, schema: fixture.schema, credentials: database.current() });
-    // The wiring the services do: new credentials move the pool.
+    // The wiring the services do: credentials PostgreSQL refuses are replaced; new credentials move the pool.
+    db = new PostgresDb({
+      connectionString: fixture.url, poolSize: 4, schema: fixture.schema, credentials: database.current(),
+      onCredentialsRejected: (user) => database.replaceRejected(user),
+    });
     database.onCredentials((credentials: DbCredentials) => db.swapCredentials(credentials));
   }
 
@@ -137,6 +141,20 @@ describe('Vault provider: database credentials', () => {
     const counts = await load.stop();
     assert.equal(counts.failed, 0, 'every call succeeded, some after a retry');
     await eventually('the pool connects as the new user', async () => (await poolUser()) === provider.database!.current().user, 5_000);
+  });
+
+  it("the live suite's scenario: a lease revoked from outside under a query loop fails no query", async () => {
+    await open({ defaultTtlS: 30, maxTtlS: 60 });
+    await expectRevokedLeaseReplaced(provider, fixture.url, (leaseId) => standin.revokeLease(leaseId));
+  });
+
+  it('a database that refuses fresh credentials as well costs one new lease, not one per query', async () => {
+    await open({ defaultTtlS: 30, maxTtlS: 60 });
+    // From now on every new role is created unable to log in (a broken creation statement).
+    fixture.role.creationStatements.push('ALTER ROLE "{{name}}" NOLOGIN');
+    await standin.revokeLease(standin.leaseIds()[0]!);
+    for (let i = 0; i < 10; i += 1) await db.query('SELECT 1').catch(() => undefined);
+    assert.equal(standin.requests.filter((r) => r === 'GET database/creds/token-service').length, 2, 'the first lease and one replacement');
   });
 
   it('an expired lease is replaced the same way', async () => {

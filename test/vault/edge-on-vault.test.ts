@@ -90,4 +90,26 @@ describe('auth-edge-service as a Vault client', () => {
     assert.equal((await readyz()).dependencies.secrets?.status, 'up');
     assert.doesNotMatch(log(), new RegExp(standin.rootToken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the Vault token never reaches the log');
   });
+
+  it('stays ready past the grace, since it verifies with no secret: degraded in /readyz and on /metrics, and /auth/verify still answers', async () => {
+    standin.seal();
+    await eventually('the grace is over', () => /vault: grace period over/.test(log()), 10_000);
+    const ready = await fetch(`${edgeUrl}/readyz`);
+    assert.equal(ready.status, 200, 'still in rotation: it can serve');
+    const secrets = ((await ready.json()) as { dependencies: Record<string, { status: string; graceRemainingMs?: number; detail?: string }> }).dependencies.secrets;
+    assert.equal(secrets?.status, 'degraded');
+    assert.equal(secrets?.graceRemainingMs, 0);
+    assert.match(String(secrets?.detail), /grace period is over; the edge needs no secret to serve/);
+    const verified = await fetch(`${edgeUrl}/auth/verify`, {
+      headers: { authorization: `Bearer ${token}`, 'x-original-method': 'GET', 'x-original-uri': '/demo/anything', 'x-original-host': new URL(edgeUrl).host },
+    });
+    assert.equal(verified.status, 200);
+    assert.equal((await verify()).status, 200);
+    const metrics = await (await fetch(`${edgeUrl}/metrics`)).text();
+    assert.match(metrics, /^vault_up\{service="auth-edge"\} 0$/m);
+    assert.match(metrics, /^vault_sealed\{service="auth-edge"\} 1$/m);
+    assert.match(metrics, /^vault_grace_remaining_seconds\{service="auth-edge"\} 0$/m);
+    for (const key of standin.unsealKeys.slice(0, 3)) await fetch(`${standin.addr}/v1/sys/unseal`, { method: 'POST', body: JSON.stringify({ key }) });
+    await eventually('up again', async () => (await readyz()).dependencies.secrets?.status === 'up', 5_000);
+  });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { SecretsUnavailableError, type VaultProvider } from '../../src/secrets/index.js';
+import { PostgresDb } from '../../src/store/index.js';
 import { eventually, sleep } from './support.js';
 
 /**
@@ -66,13 +67,55 @@ export async function expectKeysReadableAcrossRotation(provider: VaultProvider, 
   assert.equal((await provider.read(`${prefix}/index`))?.active, 'k2');
 }
 
-/** A lease revoked from outside is replaced within seconds. */
-export async function expectRevokedLeaseReplaced(provider: VaultProvider, revokeFromOutside: (leaseId: string) => Promise<void>): Promise<void> {
+/**
+ * A lease revoked from outside (`vault lease revoke`: the role is dropped, its sessions end) while
+ * a loop of queries runs on a pool wired as token-service wires it: no query fails, and the loop
+ * runs as the new user within seconds.
+ */
+export async function expectRevokedLeaseReplaced(
+  provider: VaultProvider,
+  databaseUrl: string,
+  revokeFromOutside: (leaseId: string) => Promise<void>,
+): Promise<void> {
   const database = provider.database;
   assert.ok(database, 'a database role is configured');
-  const first = database.current().user;
-  await revokeFromOutside(database.leaseId()!);
-  const since = Date.now();
-  await eventually('new credentials', () => database.current().user !== first, 10_000);
-  assert.ok(Date.now() - since < 10_000);
+  const db = new PostgresDb({
+    connectionString: databaseUrl, poolSize: 4, credentials: database.current(),
+    onCredentialsRejected: (user) => database.replaceRejected(user),
+  });
+  const unsubscribe = database.onCredentials((credentials) => db.swapCredentials(credentials));
+  try {
+    const first = database.current().user;
+    const load = startQueryLoop(db);
+    await eventually('queries running', () => load.seen.has(first));
+    await revokeFromOutside(database.leaseId()!);
+    await eventually('new credentials', () => database.current().user !== first, 10_000);
+    await eventually('queries run as the new user', () => load.seen.has(database.current().user), 10_000);
+    const counts = await load.stop();
+    assert.deepEqual(counts.errors, [], `${counts.errors.length} of ${counts.ok + counts.errors.length} queries failed`);
+  } finally {
+    unsubscribe();
+    await db.close();
+  }
+}
+
+/** Reads and read-only transactions, back to back, noting the session user each ran as. */
+function startQueryLoop(db: PostgresDb): { seen: Set<string>; stop(): Promise<{ ok: number; errors: string[] }> } {
+  let running = true;
+  const seen = new Set<string>();
+  const counts = { ok: 0, errors: [] as string[] };
+  const loop = (async () => {
+    while (running) {
+      try {
+        const [read] = await db.query<{ u: string }>('SELECT session_user AS u');
+        const [inTransaction] = await db.transaction((tx) => tx.query<{ u: string }>('SELECT session_user AS u'));
+        seen.add(read!.u).add(inTransaction!.u);
+        counts.ok += 2;
+      } catch (error) {
+        counts.errors.push(error instanceof Error ? error.message : String(error));
+      }
+      await sleep(2);
+    }
+  })();
+  return { seen, stop: async () => { running = false; await loop; return counts; } };
 }

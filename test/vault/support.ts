@@ -55,12 +55,16 @@ export function sleep(ms: number): Promise<void> {
 
 /**
  * A schema with a table and a group role holding the grants on it; the database role's
- * creation statements put each dynamic user in that group, as a Vault setup would.
+ * creation statements put each dynamic user in that group, as a Vault setup would. With
+ * `actAsGroup`, users also act as the group and may create tables, as deploy/vault/setup-database.sh
+ * sets them up, so token-service's migrations can run there and survive a revoked user;
+ * `serviceUrl` then points a service's DATABASE_URL at the schema.
  */
-export async function databaseFixture(ttl: { defaultTtlS: number; maxTtlS: number }): Promise<{
+export async function databaseFixture(ttl: { defaultTtlS: number; maxTtlS: number }, options: { actAsGroup?: boolean } = {}): Promise<{
   role: DatabaseRole;
   schema: string;
   url: string;
+  serviceUrl: string;
   admin(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
   drop(): Promise<void>;
 }> {
@@ -82,13 +86,20 @@ export async function databaseFixture(ttl: { defaultTtlS: number; maxTtlS: numbe
   await admin(`GRANT USAGE ON SCHEMA ${schema} TO ${group}`);
   await admin(`GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA ${schema} TO ${group}`);
   await admin(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${group}`);
+  if (options.actAsGroup) await admin(`GRANT CREATE ON SCHEMA ${schema} TO ${group}`);
+  const serviceUrl = new URL(TEST_DATABASE_URL);
+  serviceUrl.searchParams.set('options', `-c search_path=${schema}`);
   return {
     schema,
     url: TEST_DATABASE_URL,
+    serviceUrl: serviceUrl.toString(),
     admin,
     role: {
       ...ttl,
-      creationStatements: [`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${group}`],
+      creationStatements: [
+        `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE ${group}`,
+        ...(options.actAsGroup ? [`ALTER ROLE "{{name}}" SET role = '${group}'`] : []),
+      ],
     },
     async drop() {
       await admin(`DROP SCHEMA ${schema} CASCADE`);

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { restrictToOwner, writeFileAtomically, type DependencyStatus } from '../../platform/index.js';
-import { assertSecretPath, type SecretData, type SecretsProvider } from '../provider.js';
+import { assertSecretPath, type LeaseView, type SecretData, type SecretsProvider } from '../provider.js';
 
 const VERSION = 1;
 
@@ -40,6 +40,10 @@ export class LocalSecretsProvider implements SecretsProvider {
 
   status(): DependencyStatus {
     return { status: 'up', provider: 'local' };
+  }
+
+  leases(): LeaseView[] {
+    return [];
   }
 
   async close(): Promise<void> {}

@@ -1,4 +1,4 @@
-import { VaultOutageError, VaultRequestError } from './errors.js';
+import { VaultOutageError, VaultPermissionError, VaultRequestError } from './errors.js';
 import { segments, type VaultHttp, type VaultRequest } from './http.js';
 
 /** A login or token renewal: the `auth` block of Vault's response. */
@@ -235,14 +235,35 @@ export class VaultClient {
     return this.http.close();
   }
 
-  /** A request with the session's token; on 403 the session logs in again once and the request is retried. */
+  /**
+   * A request with the session's token. A 403 means an expired or revoked token, or a policy that
+   * does not allow the path: the session logs in again once and the request is retried; a 403
+   * with a fresh (or still valid) token is a VaultPermissionError naming the path.
+   */
   private async authed<T>(request: VaultRequest): Promise<{ status: number; body: T | undefined }> {
+    const send = () => this.tracked(() => this.http.send<T>({ ...request, token: this.session.token() }));
     try {
-      return await this.tracked(() => this.http.send<T>({ ...request, token: this.session.token() }));
+      return await send();
     } catch (error) {
-      if (!(error instanceof VaultRequestError && error.status === 403) || !(await this.session.reauthenticate())) throw error;
-      return this.tracked(() => this.http.send<T>({ ...request, token: this.session.token() }));
+      if (!isForbidden(error)) throw error;
+      if (!(await this.session.reauthenticate())) {
+        if (await this.tokenAlive()) throw new VaultPermissionError(request.path, capabilityOf(request.method), error.errors);
+        throw error;
+      }
+      try {
+        return await send();
+      } catch (again) {
+        if (isForbidden(again)) throw new VaultPermissionError(request.path, capabilityOf(request.method), again.errors);
+        throw again;
+      }
     }
+  }
+
+  /** Whether Vault still knows the session's token (a static VAULT_TOKEN cannot log in again to find out). */
+  private async tokenAlive(): Promise<boolean> {
+    const token = this.session.token();
+    if (token === undefined) return false;
+    return this.tokenLookupSelf(token).then(() => true, () => false);
   }
 
   private async tracked<R>(call: () => Promise<R>): Promise<R> {
@@ -255,6 +276,20 @@ export class VaultClient {
       else this.observer?.succeeded(); // a 4xx is still Vault answering
       throw error;
     }
+  }
+}
+
+function isForbidden(error: unknown): error is VaultRequestError {
+  return error instanceof VaultRequestError && error.status === 403;
+}
+
+/** The policy capability a request needs (docs/concepts/policies#capabilities): KV writes need create or update. */
+function capabilityOf(method: VaultRequest['method']): string {
+  switch (method) {
+    case 'GET': return 'read';
+    case 'LIST': return 'list';
+    case 'DELETE': return 'delete';
+    default: return 'create/update';
   }
 }
 

@@ -77,9 +77,9 @@ export class VaultConnection implements VaultObserver {
     return Math.max(0, this.options.gracePeriodMs - (this.now() - this.state.since));
   }
 
-  /** For readiness: cheap, no I/O. */
+  /** For readiness and `authctl vault status`: cheap, no I/O; the grace is always there, full while Vault is up. */
   status(): DependencyStatus {
-    if (this.state.kind === 'up') return { status: 'up', provider: 'vault' };
+    if (this.state.kind === 'up') return { status: 'up', provider: 'vault', vault: 'up', graceRemainingMs: this.options.gracePeriodMs };
     const graceRemainingMs = this.graceRemainingMs();
     const what = this.state.reason === 'sealed' ? 'Vault is sealed' : `Vault is unreachable (${this.state.reason})`;
     if (graceRemainingMs > 0) {

@@ -16,10 +16,23 @@ export class VaultOutageError extends Error {
 
 /** Vault answered 4xx: permission denied, not found, a lease it will not renew. */
 export class VaultRequestError extends Error {
-  readonly code = 'vault_request_failed';
+  readonly code: string = 'vault_request_failed';
   constructor(readonly status: number, readonly errors: readonly string[], message: string) {
     super(message);
     this.name = 'VaultRequestError';
+  }
+}
+
+/**
+ * A 403 that is not about the token: it still came after logging in again (or the token is
+ * alive), so the token's policy does not grant `capability` on `path`. Nothing waiting or
+ * retrying will fix it; the policy must.
+ */
+export class VaultPermissionError extends VaultRequestError {
+  override readonly code = 'vault_permission_denied';
+  constructor(readonly path: string, readonly capability: string, errors: readonly string[]) {
+    super(403, errors, `Vault's policy for this token does not allow ${capability} on ${path} (403 with a valid token); grant it in the service's policy (deploy/vault/policies/)`);
+    this.name = 'VaultPermissionError';
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '../../platform/index.js';
+import type { LeaseView } from '../provider.js';
 import type { DatabaseCredentials, VaultClient } from './client.js';
 import { VaultRequestError } from './errors.js';
 import type { VaultMetrics } from './metrics.js';
@@ -30,6 +31,8 @@ export interface LeaseManagerOptions {
 
 interface Lease {
   credentials: DatabaseCredentials;
+  issuedAt: number;
+  lastRenewal: number | undefined;
   expiresAt: number;
   /** The TTL Vault granted at issue; renewals ask for it again. */
   ttlMs: number;
@@ -81,14 +84,40 @@ export class LeaseManager {
     return this.lease?.credentials.leaseId;
   }
 
+  /** For `authctl leases list`: identifiers and times, never the password. */
+  view(): LeaseView | undefined {
+    const lease = this.lease;
+    if (lease === undefined) return undefined;
+    return {
+      leaseId: lease.credentials.leaseId,
+      role: this.options.role,
+      databaseUser: lease.credentials.username,
+      issuedAt: new Date(lease.issuedAt).toISOString(),
+      lastRenewal: lease.lastRenewal === undefined ? null : new Date(lease.lastRenewal).toISOString(),
+      expiresAt: new Date(lease.expiresAt).toISOString(),
+      ttlS: Math.max(0, Math.round((lease.expiresAt - this.now()) / 1000)),
+      renewable: !lease.terminal,
+    };
+  }
+
   onCredentials(listener: CredentialsListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Replaces the credentials now, e.g. when the database says the role no longer exists. */
-  rotateNow(reason = 'requested'): Promise<void> {
-    return this.exclusive(() => this.rotate(reason));
+  /**
+   * PostgreSQL refused `user` (its role was revoked, or the password is wrong): new credentials
+   * now, rather than at the next lease check, unless they were replaced already. Only the
+   * credentials in force are replaced, so a database that refuses fresh ones too (pg_hba, a broken
+   * creation statement: the pool cannot switch) costs one new lease, not one per query.
+   */
+  replaceRejected(user: string): Promise<void> {
+    return this.exclusive(async () => {
+      const lease = this.lease;
+      if (lease === undefined || lease.credentials.username !== user) return;
+      this.options.logger.warn({ vault: 'credentials_rejected', leaseId: lease.credentials.leaseId, user }, 'vault: the database refused the credentials; requesting new credentials');
+      await this.rotate('rejected');
+    });
   }
 
   /** Looks the lease up now (after Vault comes back, or on the check interval). */
@@ -116,7 +145,8 @@ export class LeaseManager {
   private async acquire(): Promise<void> {
     const credentials = await this.options.client.databaseCredentials(this.options.mount, this.options.role);
     const ttlMs = credentials.leaseDurationS * 1000;
-    this.lease = { credentials, ttlMs, expiresAt: this.now() + ttlMs, terminal: !credentials.renewable };
+    const now = this.now();
+    this.lease = { credentials, ttlMs, issuedAt: now, lastRenewal: undefined, expiresAt: now + ttlMs, terminal: !credentials.renewable };
     this.failures = 0;
     this.options.logger.info(
       { vault: 'credentials', leaseId: credentials.leaseId, user: credentials.username, ttlS: credentials.leaseDurationS },
@@ -148,7 +178,8 @@ export class LeaseManager {
       this.options.metrics.leaseRenewals.inc({ result: 'ok' });
       this.failures = 0;
       const grantedMs = renewal.leaseDurationS * 1000;
-      lease.expiresAt = this.now() + grantedMs;
+      lease.lastRenewal = this.now();
+      lease.expiresAt = lease.lastRenewal + grantedMs;
       // Vault grants less than asked only when the max TTL caps it: this lease ends there.
       lease.terminal = !renewal.renewable || renewal.leaseDurationS < requestedS;
       this.options.logger.debug({ vault: 'lease_renewed', leaseId: lease.credentials.leaseId, ttlS: renewal.leaseDurationS }, 'vault: lease renewed');

@@ -1,8 +1,8 @@
 import type { DependencyStatus, Logger, Registry, VaultConfig } from '../../platform/index.js';
-import { assertSecretPath, SecretsUnavailableError, type SecretData, type SecretsProvider } from '../provider.js';
+import { assertSecretPath, SecretsUnavailableError, type LeaseView, type SecretData, type SecretsProvider } from '../provider.js';
 import { VaultClient } from './client.js';
 import { VaultConnection } from './connection.js';
-import { isOutage, VaultRequestError } from './errors.js';
+import { isOutage, VaultPermissionError, VaultRequestError } from './errors.js';
 import { VaultHttp } from './http.js';
 import { LeaseManager } from './lease-manager.js';
 import { createVaultMetrics } from './metrics.js';
@@ -110,6 +110,11 @@ export class VaultProvider implements SecretsProvider {
     return this.connection.status();
   }
 
+  leases(): LeaseView[] {
+    const lease = this.database?.view();
+    return lease === undefined ? [] : [lease];
+  }
+
   async close(options: { revokeLease?: boolean } = {}): Promise<void> {
     this.connection.close();
     this.tokens.close();
@@ -130,7 +135,11 @@ export class VaultProvider implements SecretsProvider {
     throw new SecretsUnavailableError(`secret ${path} is unavailable: ${String(status.detail ?? 'Vault cannot be reached')}`, { cause });
   }
 
+  /** The error callers get; a policy that denies the path is also logged, since no retry will fix it. */
   private unavailable(what: string, error: unknown): SecretsUnavailableError {
+    if (error instanceof VaultPermissionError) {
+      this.options.logger.error({ vault: 'permission_denied', path: error.path, capability: error.capability }, 'vault: permission denied; the policy does not allow this path');
+    }
     const reason = error instanceof VaultRequestError || isOutage(error) ? error.message : 'unexpected error';
     return new SecretsUnavailableError(`${what}: ${reason}`, { cause: error });
   }

@@ -7,7 +7,11 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
-  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
+  /**
+   * Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. `fn` may run
+   * again when the connection was lost under a transaction the server rolled back (PostgreSQL),
+   * so its effects belong inside `tx`, and what it computes is recomputed.
+   */
   transaction<R>(fn: (tx: Queryable) => Promise<R>): Promise<R>;
   /** A trivial round trip, for readiness. */
   ping(): Promise<void>;

@@ -14,7 +14,7 @@ export function secretsRoutes(state: StandinState): Route[] {
       // Latest version, or `?version=N`; 404 with an empty errors list when there is none.
       methods: ['GET'], pattern: /^secret\/data\/(.+)$/,
       handle(ctx, match) {
-        const denied = state.deny(ctx.token);
+        const denied = state.deny(ctx, 'read');
         if (denied) return denied;
         const versions = state.kv.get(decodeURIComponent(match[1] ?? ''));
         if (versions === undefined || versions.length === 0) return errors(404);
@@ -30,11 +30,12 @@ export function secretsRoutes(state: StandinState): Route[] {
       // Each write is a new version; `options.cas` must match the current version when given.
       methods: ['POST', 'PUT'], pattern: /^secret\/data\/(.+)$/,
       handle(ctx, match) {
-        const denied = state.deny(ctx.token);
+        const path = decodeURIComponent(match[1] ?? '');
+        // A first write needs `create`, a later one `update` (docs/concepts/policies#capabilities).
+        const denied = state.deny(ctx, state.kv.has(path) ? 'update' : 'create');
         if (denied) return denied;
         const data = ctx.body.data;
         if (typeof data !== 'object' || data === null || Array.isArray(data)) return errors(400, 'no data provided');
-        const path = decodeURIComponent(match[1] ?? '');
         const versions = state.kv.get(path) ?? [];
         const cas = (ctx.body.options as { cas?: unknown } | undefined)?.cas;
         if (typeof cas === 'number' && cas !== versions.length) return errors(400, 'check-and-set parameter did not match the current version');
@@ -49,7 +50,7 @@ export function secretsRoutes(state: StandinState): Route[] {
       // the role's default TTL and max TTL; the lease id is `database/creds/<role>/<id>`.
       methods: ['GET'], pattern: /^database\/creds\/([^/]+)$/,
       async handle(ctx, match) {
-        const denied = state.deny(ctx.token);
+        const denied = state.deny(ctx, 'read');
         if (denied) return denied;
         const roleName = decodeURIComponent(match[1] ?? '');
         const role = state.databaseRoles[roleName];

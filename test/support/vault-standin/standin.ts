@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { authRoutes, type StandinAuthOptions } from './auth-routes.js';
 import { listenLocal } from './listen.js';
 import { PostgresRoles } from './postgres-roles.js';
+import type { Policy } from './policies.js';
 import { secretsRoutes } from './secrets-routes.js';
 import { StandinState, type DatabaseRole } from './state.js';
 import { sysRoutes } from './sys-routes.js';
@@ -13,6 +14,8 @@ export interface StandinOptions {
   databaseUrl?: string;
   databaseRoles?: Record<string, DatabaseRole>;
   auth?: Partial<StandinAuthOptions>;
+  /** ACL policies by name (`loadPolicyFiles('deploy/vault/policies')`); when given, tokens get only what their policies grant. */
+  policies?: Record<string, Policy>;
 }
 
 type ConnectionFault = { kind: 'none' } | { kind: 'refuse' } | { kind: 'hang' } | { kind: 'delay'; ms: number };
@@ -35,7 +38,7 @@ export class VaultStandin {
 
   private constructor(options: StandinOptions) {
     const roles = options.databaseUrl === undefined ? undefined : new PostgresRoles(options.databaseUrl);
-    this.state = new StandinState(roles, options.databaseRoles ?? {});
+    this.state = new StandinState(roles, options.databaseRoles ?? {}, options.policies);
     const auth: StandinAuthOptions = { tokenTtlS: 3600, tokenMaxTtlS: 86_400, ...options.auth };
     this.routes = [...sysRoutes(this.state), ...authRoutes(this.state, auth), ...secretsRoutes(this.state)];
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -61,6 +64,11 @@ export class VaultStandin {
 
   get unsealKeys(): readonly string[] {
     return this.state.unsealKeys;
+  }
+
+  /** As `vault token create -policy=<name>…`: a renewable service token with these policies. */
+  createToken(policies: string[], ttlS = 3600): string {
+    return this.state.issueToken({ policies, displayName: 'token', ttlS, maxTtlS: 86_400 });
   }
 
   // ---- faults -------------------------------------------------------------------------

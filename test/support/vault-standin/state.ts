@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { allows, type Capability, type Policy } from './policies.js';
 import type { PostgresRoles } from './postgres-roles.js';
-import { errors, type Reply } from './types.js';
+import { errors, type Ctx, type Reply } from './types.js';
 
 export interface TokenEntry {
   policies: string[];
@@ -60,7 +61,15 @@ export class StandinState {
   readonly leases = new Map<string, Lease>();
   renewalFault: RenewalFault | undefined;
 
-  constructor(readonly roles: PostgresRoles | undefined, readonly databaseRoles: Record<string, DatabaseRole>) {
+  /**
+   * @param policies ACL policies by name. When given, a non-root token may do only what its
+   *   policies grant; without them every live token may do everything but sudo.
+   */
+  constructor(
+    readonly roles: PostgresRoles | undefined,
+    readonly databaseRoles: Record<string, DatabaseRole>,
+    readonly policies?: Readonly<Record<string, Policy>>,
+  ) {
     this.tokens.set(this.rootToken, {
       policies: ['root'], displayName: 'root', ttlS: 0, renewable: false, issuedAt: Date.now(), expiresAt: 0, maxExpiresAt: 0,
     });
@@ -88,11 +97,18 @@ export class StandinState {
     return entry;
   }
 
-  /** Vault's answer to a missing, unknown or expired token (or one without sudo where it is needed): 403. */
-  deny(token: string | undefined, options: { sudo?: boolean } = {}): Reply | undefined {
-    const entry = this.liveToken(token);
-    if (entry === undefined || (options.sudo === true && !entry.policies.includes('root'))) return errors(403, 'permission denied');
-    return undefined;
+  /**
+   * Vault's 403 for a missing, unknown or expired token, or for one whose policies do not grant
+   * `capability` (and sudo, where the endpoint needs it) on the request's path.
+   */
+  deny(ctx: Pick<Ctx, 'token' | 'path'>, capability: Capability, options: { sudo?: boolean } = {}): Reply | undefined {
+    const entry = this.liveToken(ctx.token);
+    if (entry === undefined) return errors(403, 'permission denied');
+    if (entry.policies.includes('root')) return undefined;
+    const granted = this.policies === undefined
+      ? options.sudo !== true
+      : allows(entry.policies.map((name) => this.policies?.[name] ?? []), ctx.path, capability, options);
+    return granted ? undefined : errors(403, '1 error occurred:\n\t* permission denied\n\n');
   }
 
   /** Revokes a lease: its PostgreSQL role loses its sessions and is dropped. */

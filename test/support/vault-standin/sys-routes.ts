@@ -97,7 +97,7 @@ export function sysRoutes(state: StandinState): Route[] {
       // https://developer.hashicorp.com/vault/api-docs/system/seal — needs a sudo (root) token; 204.
       methods: ['PUT', 'POST'], pattern: /^sys\/seal$/,
       handle(ctx) {
-        const denied = state.deny(ctx.token, { sudo: true });
+        const denied = state.deny(ctx, 'update', { sudo: true });
         if (denied) return denied;
         state.sealed = true;
         state.unsealProgress.clear();
@@ -108,7 +108,7 @@ export function sysRoutes(state: StandinState): Route[] {
       // https://developer.hashicorp.com/vault/api-docs/system/leases#read-lease
       methods: ['PUT', 'POST'], pattern: /^sys\/leases\/lookup$/,
       handle(ctx, match) {
-        const denied = state.deny(ctx.token);
+        const denied = state.deny(ctx, 'update');
         if (denied) return denied;
         const id = leaseIdFrom(ctx, match);
         if (id === undefined) return errors(400, 'missing lease id');
@@ -131,7 +131,7 @@ export function sysRoutes(state: StandinState): Route[] {
       // The new TTL is the increment (or the role's default), capped by the max TTL with a warning.
       methods: ['PUT', 'POST'], pattern: /^sys\/leases\/renew(?:\/(.+))?$/,
       async handle(ctx, match) {
-        const denied = state.deny(ctx.token);
+        const denied = state.deny(ctx, 'update');
         if (denied) return denied;
         const id = leaseIdFrom(ctx, match);
         if (id === undefined) return errors(400, 'lease_id must be specified');
@@ -159,7 +159,7 @@ export function sysRoutes(state: StandinState): Route[] {
       // https://developer.hashicorp.com/vault/api-docs/system/leases#revoke-lease — 204, also for an unknown lease.
       methods: ['PUT', 'POST'], pattern: /^sys\/leases\/revoke(?:\/(.+))?$/,
       async handle(ctx, match) {
-        const denied = state.deny(ctx.token);
+        const denied = state.deny(ctx, 'update');
         if (denied) return denied;
         const id = leaseIdFrom(ctx, match);
         if (id === undefined) return errors(400, 'lease_id must be specified');
@@ -171,7 +171,7 @@ export function sysRoutes(state: StandinState): Route[] {
       // https://developer.hashicorp.com/vault/api-docs/system/leases#revoke-prefix — sudo; 204.
       methods: ['PUT', 'POST'], pattern: /^sys\/leases\/revoke-prefix\/(.+)$/,
       async handle(ctx, match) {
-        const denied = state.deny(ctx.token, { sudo: true });
+        const denied = state.deny(ctx, 'update', { sudo: true });
         if (denied) return denied;
         const prefix = decodeURIComponent(match[1] ?? '');
         for (const id of [...state.leases.keys()].filter((k) => k.startsWith(prefix))) await state.revokeLease(id);

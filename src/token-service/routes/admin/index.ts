@@ -6,6 +6,7 @@ import { adminAuditRoutes, reportAuditHead } from './audit.js';
 import { adminClientRoutes } from './clients.js';
 import { adminKeyRoutes } from './keys.js';
 import { adminRevocationRoutes } from './revocations.js';
+import { adminSecretsRoutes } from './secrets.js';
 
 /** The admin API: JSON in, problem+json errors, every route behind the admin credential. */
 export async function adminRoutes(app: FastifyInstance, ctx: TokenServiceContext): Promise<void> {
@@ -18,6 +19,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: TokenServiceContext
   await adminKeyRoutes(app, ctx);
   await adminRevocationRoutes(app, ctx);
   await adminAuditRoutes(app, ctx);
+  await adminSecretsRoutes(app, ctx);
 }
 
 /**
