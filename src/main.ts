@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   if (role !== 'edge') tokenService = await runTokenService(config, closers);
   let edgeUrl: string | undefined;
   if (role !== 'token-service') {
-    edgeUrl = await runEdge(config, closers, tokenService && { cache: tokenService.context.store, adminToken: tokenService.adminToken, secrets: tokenService.context.secrets });
+    edgeUrl = await runEdge(config, closers, tokenService && { cache: tokenService.context.store, revocationFeedToken: tokenService.revocationFeedToken, secrets: tokenService.context.secrets });
   }
   let demoSecretFile: string | undefined;
   if (tokenService !== undefined && config.tokenService.demoClient) {

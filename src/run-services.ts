@@ -4,7 +4,7 @@ import { createMesh } from './mesh/index.js';
 import { createLogger, createServiceMetrics, Readiness, SERVICE_ACCOUNTS, writeSecretFile, type Config, type Logger, type Registry } from './platform/index.js';
 import { createSecretsProvider, type SecretsProvider, type SecretsSetup } from './secrets/index.js';
 import { openCache, openStore, PostgresDb, type Cache } from './store/index.js';
-import { createTokenService, type TokenService } from './token-service/index.js';
+import { createTokenService, REVOCATION_FEED_TOKEN_PATH, type TokenService } from './token-service/index.js';
 
 /** The audience of the demo route and the demo client. */
 export const DEMO_AUDIENCE = 'demo-api';
@@ -48,13 +48,13 @@ const EDGE_REDIS_SECRET = 'edge/redis';
 
 /**
  * The edge. In one process with token-service it shares the in-process bus, the secrets provider
- * and the generated admin token; on its own it is a Vault client too, so its log tells the
- * runbook's `grep -i vault` story.
+ * and the revocation feed token; on its own it is a Vault client too, so its log tells the
+ * runbook's `grep -i vault` story, and it reads the feed token token-service stored there.
  */
 export async function runEdge(
   config: Config,
   closers: Closers,
-  shared?: { cache: Cache; adminToken: string; secrets: SecretsProvider },
+  shared?: { cache: Cache; revocationFeedToken: string; secrets: SecretsProvider },
 ): Promise<string> {
   const logger = createLogger({ level: config.platform.logLevel, name: 'auth-edge-service' });
   const metrics = createServiceMetrics('auth-edge');
@@ -63,6 +63,14 @@ export async function runEdge(
     secrets = (await openSecrets(config, logger, metrics.registry)).secrets;
     const provider = secrets;
     closers.push(() => provider.close());
+  }
+  // The feed credential: token-service's own beside it; else configured; else the one token-service
+  // stored in Vault, read when first needed (and again after a 401), so start order does not matter.
+  const vault = shared ? undefined : secrets;
+  const revocationFeedToken = shared?.revocationFeedToken ?? config.edge.revocationFeedToken
+    ?? (vault && (async () => (await vault.read(REVOCATION_FEED_TOKEN_PATH))?.value));
+  if (revocationFeedToken === undefined) {
+    throw new Error('EDGE_REVOCATION_FEED_TOKEN: required when the edge runs on its own without SECRETS_PROVIDER=vault (the revocation feed would refuse it)');
   }
   // Beside token-service the edge uses its cache and reads no secret of its own: that provider
   // holds token-service's Vault token, whose policy does not cover edge/*.
@@ -84,7 +92,7 @@ export async function runEdge(
     config: config.edge, logger, bus: cache.bus, rateLimiter: cache.rateLimiter, mesh, metrics, readiness,
     ...(tokenServiceDispatcher ? { tokenServiceDispatcher } : {}),
     ...(routes ? { routes } : {}),
-    ...(shared ? { adminToken: shared.adminToken } : {}),
+    revocationFeedToken,
   });
   if (secrets !== undefined) {
     const provider = secrets;

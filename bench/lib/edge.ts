@@ -27,7 +27,7 @@ export function startEdge(
       EDGE_TOKEN_SERVICE_URL: tokenService.server.info.url,
       EDGE_TOKEN_SERVICE_INTERNAL_URL: tokenService.server.info.internalUrl,
       EDGE_ISSUER: tokenService.server.info.url,
-      EDGE_ADMIN_TOKEN: tokenService.adminToken,
+      EDGE_REVOCATION_FEED_TOKEN: tokenService.revocationFeedToken,
       EDGE_RATE_LIMIT_IP: UNREACHABLE_LIMIT,
       EDGE_RATE_LIMIT_SUBJECT: UNREACHABLE_LIMIT,
       BENCH_ROUTES: JSON.stringify(routes),

@@ -19,6 +19,8 @@ export interface BenchClient {
 export interface RunningTokenService {
   server: ServerProcess<{ url: string; internalUrl: string }>;
   adminToken: string;
+  /** What the bench's edges present to the revocation feed. */
+  revocationFeedToken: string;
   client: BenchClient;
   /** The form body of every issuance request in the bench. */
   tokenRequestBody: string;
@@ -40,6 +42,7 @@ export async function startTokenService(ctx: BenchContext): Promise<RunningToken
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-token-service-'));
   const [port, internalPort] = [await freePort(), await freePort()];
   const adminToken = randomBytes(32).toString('base64url');
+  const revocationFeedToken = randomBytes(32).toString('base64url');
   const server = await ctx.node<{ url: string; internalUrl: string }>('token-service', 'token-service', {
     env: {
       TOKEN_SERVICE_PORT: String(port),
@@ -47,6 +50,7 @@ export async function startTokenService(ctx: BenchContext): Promise<RunningToken
       AUTH_DATA_DIR: dataDir,
       AUTH_MASTER_KEY: randomBytes(32).toString('base64'),
       AUTH_ADMIN_TOKEN: adminToken,
+      AUTH_REVOCATION_FEED_TOKEN: revocationFeedToken,
       AUTH_KEY_PUBLISH_LEAD: '0s',
       AUTH_DEMO_CLIENT: 'false',
       LOG_LEVEL: 'info',
@@ -98,6 +102,7 @@ export async function startTokenService(ctx: BenchContext): Promise<RunningToken
   return {
     server,
     adminToken,
+    revocationFeedToken,
     client,
     tokenRequestBody,
     mint: (count, concurrency = 16) => mint(count, Math.min(count, concurrency)),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { AdminApi, globalOptions, output, table } from './connection.js';
+import { describeClientRevocation, type ClientRevocation } from './revoke.js';
 
 interface ClientView {
   client_id: string;
@@ -10,6 +11,8 @@ interface ClientView {
   grant_types: string[];
   disabled: boolean;
   client_secret?: string;
+  /** On disable: the tokens it revoked. */
+  revoked?: ClientRevocation;
 }
 
 const list = (value: string) => value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -72,17 +75,20 @@ export function register(program: Command): void {
     output(globals, client, () => describe(client));
   });
 
-  for (const [verb, disabled] of [['disable', true], ['enable', false]] as const) {
-    clients.command(`${verb} <clientId>`).action(async (clientId: string, _o: unknown, command: Command) => {
+  for (const [verb, disabled, description] of [
+    ['disable', true, 'refuse new tokens and revoke every token the client holds'],
+    ['enable', false, 'allow new tokens again (tokens revoked on disable stay revoked)'],
+  ] as const) {
+    clients.command(`${verb} <clientId>`).description(description).action(async (clientId: string, _o: unknown, command: Command) => {
       const globals = globalOptions(command);
       const client = await (await AdminApi.from(globals)).call<ClientView>('PATCH', `/admin/clients/${encodeURIComponent(clientId)}`, { disabled });
-      output(globals, client, () => describe(client));
+      output(globals, client, () => [describe(client), ...(client.revoked ? [describeClientRevocation(clientId, client.revoked)] : [])].join('\n'));
     });
   }
 
-  clients.command('delete <clientId>').action(async (clientId: string, _o: unknown, command: Command) => {
+  clients.command('delete <clientId>').description('delete the client and revoke every token it holds').action(async (clientId: string, _o: unknown, command: Command) => {
     const globals = globalOptions(command);
-    await (await AdminApi.from(globals)).call('DELETE', `/admin/clients/${encodeURIComponent(clientId)}`);
-    output(globals, { deleted: clientId }, () => `deleted ${clientId}`);
+    const result = await (await AdminApi.from(globals)).call<{ client_id: string; revoked: ClientRevocation }>('DELETE', `/admin/clients/${encodeURIComponent(clientId)}`);
+    output(globals, result, () => `deleted ${clientId}\n${describeClientRevocation(clientId, result.revoked)}`);
   });
 }

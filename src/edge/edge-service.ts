@@ -11,6 +11,8 @@ import { JwksCache } from './keys/jwks-cache.js';
 import { routeChecks, tokenChecks, type PipelineDependencies } from './pipeline.js';
 import { reverseProxyRoutes } from './proxy/reverse-proxy.js';
 import { UpstreamPools } from './proxy/upstream-pools.js';
+import { ClientRevocations } from './revocation/client-revocations.js';
+import { FeedToken, type FeedTokenSource } from './revocation/feed-token.js';
 import { RevocationSet } from './revocation/revocation-set.js';
 import { RevocationSync } from './revocation/revocation-sync.js';
 import { parseRoutes, readRouteFile, type RouteDefinition, type RouteSpec } from './routes/route-definition.js';
@@ -27,8 +29,11 @@ export interface EdgeServiceOptions {
   rateLimiter: RateLimiter;
   /** Routes given in code (the demo); when absent, `config.routesFile` is read. */
   routes?: readonly RouteSpec[];
-  /** The revocation feed credential when it is not in the config (e.g. a generated admin token). */
-  adminToken?: string;
+  /**
+   * The revocation feed credential when it is not in the config: the one token-service generated
+   * (same process), or a reader of the secrets provider (read again after a 401).
+   */
+  revocationFeedToken?: FeedTokenSource;
   /** How to connect to token-service: the mesh client (`mesh.createClient(...)`) under native mTLS. */
   tokenServiceDispatcher?: Dispatcher;
   /**
@@ -76,7 +81,7 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
   const client = new TokenServiceClient({
     internalUrl: config.tokenServiceInternalUrl,
     jwksUrl: config.jwksUrl,
-    adminToken: options.adminToken ?? config.adminToken,
+    feedToken: new FeedToken(options.revocationFeedToken ?? config.revocationFeedToken),
     timeoutMs: config.tokenServiceTimeoutMs,
     breaker,
     ...(options.tokenServiceDispatcher ? { dispatcher: options.tokenServiceDispatcher } : {}),
@@ -91,8 +96,10 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
     kidMissMinIntervalMs: config.kidMissMinIntervalMs,
   });
   const revocations = new RevocationSet(config.clockSkewMs);
+  const clientRevocations = new ClientRevocations(config.clockSkewMs);
   const revocationSync = new RevocationSync({
     set: revocations,
+    clients: clientRevocations,
     bus: options.bus,
     client,
     logger,
@@ -104,7 +111,7 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
     jwksAgeMs: () => jwks.ageMs(),
     jwksKeys: () => jwks.size,
     revocationLagSeconds: () => revocationSync.lagSeconds(),
-    revocationEntries: () => revocations.size,
+    revocationEntries: () => revocations.size + clientRevocations.size,
     verifiedTokens: () => verifiedTokens.size,
     breakerState: () => breaker.state,
   });
@@ -117,6 +124,7 @@ export function createEdgeService(options: EdgeServiceOptions): EdgeService {
     maxTokenBytes: config.maxTokenBytes,
     jwks,
     revocations,
+    clientRevocations,
     verifiedTokens,
     rateLimiter: options.rateLimiter,
     rateLimitPerIp: config.rateLimitPerIp,

@@ -30,6 +30,7 @@ export const REFUSALS = {
   token_issued_in_future: { status: 401, error: 'invalid_token', description: 'The access token was issued in the future' },
   token_revoked: { status: 401, error: 'invalid_token', description: 'The access token was revoked' },
   token_revoked_by_epoch: { status: 401, error: 'invalid_token', description: 'The access token was issued before a revoke-all' },
+  token_revoked_by_client: { status: 401, error: 'invalid_token', description: 'The access token was issued before its client was disabled, deleted or revoked' },
   token_key_retired: { status: 401, error: 'invalid_token', description: 'The access token was signed by a retired key' },
   token_audience_invalid: { status: 401, error: 'invalid_token', description: 'The access token is not meant for this API' },
   token_requires_dpop: { status: 401, error: 'invalid_token', description: 'A DPoP-bound token cannot be used as a bearer token' },

@@ -3,6 +3,7 @@ import { algorithmAllowed } from './checks/algorithm-allowed.js';
 import { allowAnonymous } from './checks/allow-anonymous.js';
 import { audience } from './checks/audience.js';
 import { claimsShape } from './checks/claims-shape.js';
+import { clientRevocation } from './checks/client-revocation.js';
 import { credential } from './checks/credential.js';
 import { expiry } from './checks/expiry.js';
 import { identityBinding } from './checks/identity-binding.js';
@@ -21,6 +22,7 @@ import { tokenSize } from './checks/token-size.js';
 import { tokenType } from './checks/token-type.js';
 import { verifiedToken } from './checks/verified-token.js';
 import type { JwksCache } from './keys/jwks-cache.js';
+import type { ClientRevocations } from './revocation/client-revocations.js';
 import type { RevocationSet } from './revocation/revocation-set.js';
 import type { RouteDefinition } from './routes/route-definition.js';
 import type { VerifiedTokenCache } from './verified-token-cache.js';
@@ -32,6 +34,7 @@ export interface PipelineDependencies {
   maxTokenBytes: number;
   jwks: JwksCache;
   revocations: RevocationSet;
+  clientRevocations: ClientRevocations;
   verifiedTokens: VerifiedTokenCache;
   rateLimiter: RateLimiter;
   rateLimitPerIp: RateRule | undefined;
@@ -69,6 +72,7 @@ export function routeChecks(route: RouteDefinition, deps: PipelineDependencies, 
     verifiedToken(deps.verifiedTokens, deps.jwks, sharedTokenChecks),
     expiry(deps.clockSkewSeconds),
     revocation(deps.revocations),
+    clientRevocation(deps.clientRevocations),
     ...(route.policy.audience.length > 0 ? [audience(route.policy.audience)] : []),
     ...(route.policy.scopes.length > 0 ? [scopes(route.policy.scopes)] : []),
     senderConstraint,

@@ -2,6 +2,7 @@ import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { RevocationEvent } from '../tokens/index.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import type { FeedToken } from './revocation/feed-token.js';
 
 /** token-service answered, but not with what the edge asked for. */
 export class TokenServiceError extends Error {
@@ -12,14 +13,14 @@ export class TokenServiceError extends Error {
   }
 }
 
-/** A 4xx means token-service is up and said no (a bad admin token): not a reason to open the breaker. */
+/** A 4xx means token-service is up and said no (a bad feed token): not a reason to open the breaker. */
 export function isOutage(error: unknown): boolean {
   return !(error instanceof TokenServiceError && error.status >= 400 && error.status < 500);
 }
 
 const REVOCATION_EVENT = z.object({
   seq: z.number().int().nonnegative(),
-  kind: z.enum(['jti', 'family', 'epoch', 'key']),
+  kind: z.enum(['jti', 'family', 'epoch', 'key', 'client']),
   value: z.string().min(1).max(1024),
   expiresAt: z.string().nullable(),
 });
@@ -34,7 +35,8 @@ export interface TokenServiceClientOptions {
   /** The internal listener, where the revocation feed is. */
   internalUrl: string;
   jwksUrl: string;
-  adminToken: string | undefined;
+  /** The revocation feed's bearer credential. */
+  feedToken: FeedToken;
   timeoutMs: number;
   breaker: CircuitBreaker;
   /** Connects to token-service; the mesh's mTLS agent in native mode, undici's default otherwise. */
@@ -52,8 +54,16 @@ export class TokenServiceClient {
   async fetchRevocations(since: number, limit: number): Promise<{ events: RevocationEvent[]; latestSeq: number }> {
     const url = `${this.options.internalUrl}/internal/revocations?since=${since}&limit=${limit}`;
     const headers: Record<string, string> = {};
-    if (this.options.adminToken !== undefined) headers.authorization = `Bearer ${this.options.adminToken}`;
-    const page = REVOCATION_PAGE.safeParse(await this.getJson(url, headers));
+    const token = await this.options.feedToken.get();
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    let body: unknown;
+    try {
+      body = await this.getJson(url, headers);
+    } catch (error) {
+      if (error instanceof TokenServiceError && error.status === 401) this.options.feedToken.refused();
+      throw error;
+    }
+    const page = REVOCATION_PAGE.safeParse(body);
     if (!page.success) throw new TokenServiceError(200, 'revocation feed answered an unexpected shape');
     return page.data;
   }

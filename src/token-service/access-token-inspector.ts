@@ -7,7 +7,7 @@ const MAX_TOKEN_BYTES = 16 * 1024;
 
 /**
  * Decides whether one of our own access tokens is active right now: signed by a published key,
- * ours, unexpired, and not revoked by jti, by family, by epoch or by key. Used by introspection
+ * ours, unexpired, and not revoked by jti, by family, by epoch, by client or by key. Used by introspection
  * (RFC 7662) and revocation (RFC 7009); the edge makes the same decision without a round trip.
  */
 export class AccessTokenInspector {
@@ -48,6 +48,7 @@ export class AccessTokenInspector {
     const nowSeconds = Math.floor(this.now() / 1000);
     if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds) return false;
     if (claims.iat <= (await this.revocations.currentEpoch())) return false;
+    if (claims.iat <= (await this.revocations.clientCutoff(claims.client_id))) return false;
     if (await this.revocations.isRevoked('jti', claims.jti)) return false;
     if (claims.sid !== undefined) {
       const family = await this.families.get(claims.sid);

@@ -7,6 +7,7 @@ import { adminRoutes } from './routes/admin/index.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { internalRoutes } from './routes/internal.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { revocationFeedRoutes } from './routes/revocation-feed.js';
 import { rejectUnstorableText } from './unstorable-text.js';
 
 type RoutePlugin = (app: FastifyInstance, ctx: TokenServiceContext) => Promise<void>;
@@ -35,7 +36,12 @@ async function buildListener(ctx: TokenServiceContext, listener: Listener): Prom
       openapi: '3.1.0',
       info: { title: `auth-platform token-service (${listener.name} listener)`, version: '1', description: listener.description },
       servers: [{ url: listener.serverUrl }],
-      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer', description: 'the admin token (AUTH_ADMIN_TOKEN or AUTH_DATA_DIR/admin-token)' } } },
+      components: {
+        securitySchemes: {
+          admin: { type: 'http', scheme: 'bearer', description: 'the admin token (AUTH_ADMIN_TOKEN or AUTH_DATA_DIR/admin-token)' },
+          revocationFeed: { type: 'http', scheme: 'bearer', description: 'the revocation feed token (AUTH_REVOCATION_FEED_TOKEN, or generated and stored at revocation-feed/token)' },
+        },
+      },
     },
   });
   for (const routes of listener.routes) await app.register(async (scope) => routes(scope, ctx));
@@ -65,6 +71,6 @@ export function buildInternalApp(ctx: TokenServiceContext): Promise<FastifyInsta
     clientCertificate: 'required',
     // Mesh peers call this listener directly; a hop count here would let any of them name its own address.
     trustProxy: NO_PROXY_TRUST,
-    routes: [internalRoutes, adminRoutes],
+    routes: [internalRoutes, revocationFeedRoutes, adminRoutes],
   });
 }

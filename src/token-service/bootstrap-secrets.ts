@@ -12,8 +12,10 @@ export async function readOrCreateSecret(secrets: SecretsProvider, path: string,
 
 export const CLIENT_SECRET_PEPPER_PATH = 'token-service/client-secret-pepper';
 export const ADMIN_TOKEN_PATH = 'token-service/admin-token';
+/** Outside token-service's own prefix: the edges' secrets policy reads it too (deploy/vault/policies). */
+export const REVOCATION_FEED_TOKEN_PATH = 'revocation-feed/token';
 
-/** A server-generated secret: 256 random bits, base64url (client secrets, the pepper, the admin token). */
+/** A server-generated secret: 256 random bits, base64url (client secrets, the pepper, the admin and feed tokens). */
 export function generateSecret(): string {
   return randomBytes(32).toString('base64url');
 }

@@ -11,6 +11,7 @@ import type { ClientSecretHasher } from './client-auth/client-secret.js';
 import type { FailedAuthLimiter } from './client-auth/failed-auth-limiter.js';
 import type { GrantRegistry } from './grants/index.js';
 import type { KeyRing } from './keys/key-ring.js';
+import type { RevocationFeedCredential } from './revocation-feed-credential.js';
 import type { RevocationService } from './revocation-service.js';
 import type { TokenMinter } from './token-minter.js';
 
@@ -37,6 +38,7 @@ export interface TokenServiceContext {
   inspector: AccessTokenInspector;
   revocations: RevocationService;
   adminCredential: AdminCredential;
+  revocationFeedCredential: RevocationFeedCredential;
   failedAuth: FailedAuthLimiter;
   now: () => number;
 }

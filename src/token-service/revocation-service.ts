@@ -1,6 +1,6 @@
 import { MAX_CLOCK_SKEW_MS, type Logger } from '../platform/index.js';
 import type { EventBus, Queryable, Revocation, RevocationRepository } from '../store/index.js';
-import { REVOCATION_CHANNEL, type RevocationEvent, type RevocationKind } from '../tokens/index.js';
+import { parseClientRevocation, REVOCATION_CHANNEL, type RevocationEvent, type RevocationKind } from '../tokens/index.js';
 
 /** Entries that expired before this may be forgotten. */
 function forgetBefore(now: Date): Date {
@@ -23,6 +23,8 @@ export function toEvent(revocation: Revocation): RevocationEvent {
 export class RevocationService {
   /** The newest revoke-all epoch (seconds), kept current from this replica's writes and the bus. */
   private epoch = 0;
+  /** Per client, the newest `client` revocation cutoff (seconds), kept current the same way. */
+  private readonly clientCutoffs = new Map<string, number>();
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -33,9 +35,11 @@ export class RevocationService {
 
   async start(): Promise<void> {
     this.epoch = await this.revocations.currentEpoch();
+    for (const value of await this.revocations.clientEntries()) this.noteClient(value);
     this.unsubscribe = await this.bus.subscribe(REVOCATION_CHANNEL, (message) => {
       const event = message as Partial<RevocationEvent>;
       if (event.kind === 'epoch') this.noteEpoch(Number(event.value));
+      if (event.kind === 'client' && typeof event.value === 'string') this.noteClient(event.value);
     });
   }
 
@@ -44,15 +48,24 @@ export class RevocationService {
   }
 
   /**
-   * The earliest `iat` a new token may carry: one second past the epoch, so a token minted in
-   * the same second as a revoke-all is not caught by it.
+   * The earliest `iat` a new token may carry: one second past the epoch and past the client's
+   * own cutoff, so a token minted in the same second as a revoke-all or a client revocation is
+   * not caught by it.
    */
-  minIssuedAt(): number {
-    return this.epoch + 1;
+  minIssuedAt(clientId?: string): number {
+    const cutoff = clientId === undefined ? 0 : (this.clientCutoffs.get(clientId) ?? 0);
+    return Math.max(this.epoch, cutoff) + 1;
   }
 
   private noteEpoch(epoch: number): void {
     if (Number.isFinite(epoch) && epoch > this.epoch) this.epoch = epoch;
+  }
+
+  private noteClient(value: string): void {
+    const revocation = parseClientRevocation(value);
+    if (revocation === undefined) return;
+    const known = this.clientCutoffs.get(revocation.clientId) ?? 0;
+    if (revocation.cutoff > known) this.clientCutoffs.set(revocation.clientId, revocation.cutoff);
   }
 
   /** Inside a caller's transaction: publish the returned event only after it commits. */
@@ -62,7 +75,13 @@ export class RevocationService {
     return event;
   }
 
+  /**
+   * Broadcasts a committed entry. A client's cutoff starts pushing its new tokens' `iat` only
+   * now: a token minted while the revocation was being written lands in the cutoff's second and
+   * is refused with the rest, instead of being pushed clear of it.
+   */
   async publish(event: RevocationEvent): Promise<void> {
+    if (event.kind === 'client') this.noteClient(event.value);
     try {
       await this.bus.publish(REVOCATION_CHANNEL, event);
     } catch (error) {

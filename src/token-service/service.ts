@@ -7,7 +7,7 @@ import { AccessTokenInspector } from './access-token-inspector.js';
 import { AdminCredential } from './admin-credential.js';
 import { buildInternalApp, buildPublicApp } from './app.js';
 import { loadAuditKey } from './audit-key.js';
-import { ADMIN_TOKEN_PATH, CLIENT_SECRET_PEPPER_PATH, generateSecret, readOrCreateSecret } from './bootstrap-secrets.js';
+import { ADMIN_TOKEN_PATH, CLIENT_SECRET_PEPPER_PATH, generateSecret, readOrCreateSecret, REVOCATION_FEED_TOKEN_PATH } from './bootstrap-secrets.js';
 import { ClientAuthenticator } from './client-auth/authenticate-client.js';
 import { ClientCache } from './client-auth/client-cache.js';
 import { ClientSecretHasher } from './client-auth/client-secret.js';
@@ -16,6 +16,7 @@ import { PrivateKeyJwtVerifier } from './client-auth/private-key-jwt.js';
 import type { TokenServiceContext } from './context.js';
 import { clientCredentialsGrant, GrantRegistry, refreshTokenGrant } from './grants/index.js';
 import { KeyRing } from './keys/key-ring.js';
+import { RevocationFeedCredential } from './revocation-feed-credential.js';
 import { RevocationService } from './revocation-service.js';
 import { TokenMinter } from './token-minter.js';
 
@@ -43,6 +44,8 @@ export interface TokenService {
   context: TokenServiceContext;
   /** The admin bearer token in force (from AUTH_ADMIN_TOKEN or generated and stored). */
   adminToken: string;
+  /** The edges' revocation feed token in force (from AUTH_REVOCATION_FEED_TOKEN or generated and stored). */
+  revocationFeedToken: string;
   /** Starts both listeners; resolves to their addresses. */
   listen(): Promise<{ public: string; internal: string }>;
   close(): Promise<void>;
@@ -61,6 +64,7 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   // Before anything can append to the audit log: entries are written with their HMAC.
   store.audit.useKey(await loadAuditKey(secrets, store.audit));
   const adminToken = config.adminToken ?? (await readOrCreateSecret(secrets, ADMIN_TOKEN_PATH, generateSecret));
+  const revocationFeedToken = config.revocationFeedToken ?? (await readOrCreateSecret(secrets, REVOCATION_FEED_TOKEN_PATH, generateSecret));
 
   const revocations = new RevocationService(store.revocations, store.bus, logger);
   await revocations.start();
@@ -86,7 +90,7 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   // Client authentication reads clients from memory; the admin API invalidates on change.
   const clientCache = new ClientCache(store.clients, store.bus, { ttlMs: CLIENT_CACHE_TTL_MS, maxEntries: CLIENT_CACHE_SIZE, now });
   await clientCache.start();
-  const minter = new TokenMinter(config.issuer, keyRing, config.accessTokenTtlMs, now, () => revocations.minIssuedAt());
+  const minter = new TokenMinter(config.issuer, keyRing, config.accessTokenTtlMs, now, (clientId) => revocations.minIssuedAt(clientId));
   const context: TokenServiceContext = {
     config, store, secrets, logger, metrics, readiness, mesh, keyRing, minter, hasher, revocations, failedAuth, clientCache, now,
     counters: {
@@ -103,6 +107,7 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
     }),
     inspector: new AccessTokenInspector(config.issuer, keyRing, store.revocations, store.refreshFamilies, now),
     adminCredential: new AdminCredential(adminToken),
+    revocationFeedCredential: new RevocationFeedCredential(revocationFeedToken),
   };
 
   readiness.register('database', async () => {
@@ -135,6 +140,7 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
     internalApp,
     context,
     adminToken,
+    revocationFeedToken,
     async listen() {
       const addresses = {
         public: await app.listen({ host: config.host, port: config.port }),

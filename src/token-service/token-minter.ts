@@ -51,13 +51,13 @@ export class TokenMinter {
     private readonly keyRing: KeyRing,
     private readonly defaultTtlMs: number,
     private readonly now: () => number,
-    /** Keeps new tokens clear of a revoke-all issued in the same second. */
-    private readonly minIssuedAt: () => number,
+    /** Keeps new tokens clear of a revoke-all, or a revocation of their client, issued in the same second. */
+    private readonly minIssuedAt: (clientId: string) => number,
   ) {}
 
   mintAccessToken(request: AccessTokenRequest): MintedAccessToken {
     const signer = this.keyRing.signer();
-    const iat = Math.max(Math.floor(this.now() / 1000), this.minIssuedAt());
+    const iat = Math.max(Math.floor(this.now() / 1000), this.minIssuedAt(request.client.clientId));
     const expiresIn = request.client.accessTokenTtlSeconds ?? Math.floor(this.defaultTtlMs / 1000);
     const cnf = boundConfirmation(request.client);
     const claims: AccessTokenClaims = {

@@ -38,11 +38,11 @@ describe('edge configuration', () => {
 
   it('names every bad variable at once', () => {
     assert.throws(
-      () => loadConfig({ EDGE_PORT: 'http', EDGE_RATE_LIMIT_IP: 'lots', EDGE_MAX_TOKEN_BYTES: '10', EDGE_ADMIN_TOKEN: 'short' }),
+      () => loadConfig({ EDGE_PORT: 'http', EDGE_RATE_LIMIT_IP: 'lots', EDGE_MAX_TOKEN_BYTES: '10', EDGE_REVOCATION_FEED_TOKEN: 'short' }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
         const names = error.problems.map((p) => p.variable).sort();
-        assert.deepEqual(names, ['EDGE_ADMIN_TOKEN', 'EDGE_MAX_TOKEN_BYTES', 'EDGE_PORT', 'EDGE_RATE_LIMIT_IP']);
+        assert.deepEqual(names, ['EDGE_MAX_TOKEN_BYTES', 'EDGE_PORT', 'EDGE_RATE_LIMIT_IP', 'EDGE_REVOCATION_FEED_TOKEN']);
         assert.doesNotMatch(error.message, /short/, 'a secret is never echoed');
         return true;
       },

@@ -1,6 +1,6 @@
 import { EnvReader, readEdgeConfig, scrubTokens, type EdgeConfig } from '../../src/platform/index.js';
 import { MemoryEventBus, MemoryRateLimiter, type EventBus, type RateLimiter } from '../../src/store/index.js';
-import { createEdgeService, type EdgeService, type RouteSpec } from '../../src/edge/index.js';
+import { createEdgeService, type EdgeService, type EdgeServiceOptions, type RouteSpec } from '../../src/edge/index.js';
 import { FakeIssuer, TEST_AUDIENCE } from '../support/fake-issuer.js';
 import { capturingLogger } from '../support/log-capture.js';
 
@@ -22,7 +22,9 @@ export const API_ROUTE: RouteSpec = {
 };
 
 export interface TestEdgeOptions {
-  issuer: FakeIssuer | { url: string; internalUrl: string; issuer: string; adminToken: string };
+  issuer: FakeIssuer | { url: string; internalUrl: string; issuer: string; revocationFeedToken?: string };
+  /** Where the edge gets its feed credential, instead of the issuer's token. */
+  revocationFeedToken?: EdgeServiceOptions['revocationFeedToken'];
   routes?: RouteSpec[];
   env?: Record<string, string>;
   bus?: EventBus;
@@ -52,7 +54,7 @@ export async function startTestEdge(options: TestEdgeOptions): Promise<TestEdge>
     bus,
     rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(),
     routes: options.routes ?? [API_ROUTE],
-    adminToken: options.issuer.adminToken,
+    revocationFeedToken: options.revocationFeedToken ?? options.issuer.revocationFeedToken,
     ...(options.now ? { now: options.now } : {}),
   });
   const url = await service.start();

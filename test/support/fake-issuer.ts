@@ -34,7 +34,7 @@ export interface SignOptions {
  * token-service going down and coming back.
  */
 export class FakeIssuer {
-  readonly adminToken = `admin-${randomUUID()}-${randomUUID()}`;
+  readonly revocationFeedToken = `feed-${randomUUID()}-${randomUUID()}`;
   readonly keys: IssuerKey[] = [];
   /** Published beside the signing keys as they are: for keys the edge must refuse to trust. */
   readonly extraJwks: Array<Record<string, unknown>> = [];
@@ -137,7 +137,7 @@ export class FakeIssuer {
         return send(200, { issuer: this.issuer, jwks_uri: `${this.issuer}/.well-known/jwks.json` });
       }
       if (url.pathname === '/internal/revocations') {
-        if (request.headers.authorization !== `Bearer ${this.adminToken}`) return send(401, { error: 'unauthorized' });
+        if (request.headers.authorization !== `Bearer ${this.revocationFeedToken}`) return send(401, { error: 'unauthorized' });
         const since = Number(url.searchParams.get('since') ?? 0);
         const limit = Number(url.searchParams.get('limit') ?? 100);
         return send(200, { events: this.events.filter((e) => e.seq > since).slice(0, limit), latestSeq: this.events.length });

@@ -40,12 +40,16 @@ export interface TestTokenService {
   internalUrl: string;
   issuer: string;
   adminToken: string;
+  /** What the edges present to the revocation feed. */
+  revocationFeedToken: string;
   service: TokenService;
   store: Store;
   secrets: SecretsProvider;
   /** Every log line the service wrote. */
   logs: string[];
   admin(method: string, path: string, body?: unknown): Promise<Response>;
+  /** `GET /internal/revocations?<query>` as an edge asks for it, with the feed token. */
+  feed(query?: string): Promise<Response>;
   createClient(fields?: Record<string, unknown>): Promise<TestClient>;
   clientCredentials(client: TestClient, params?: Record<string, string>): Promise<TokenResponse>;
   /** An access + refresh pair from the internal issue API. */
@@ -111,11 +115,13 @@ export async function startTestTokenService(options: TestTokenServiceOptions = {
     internalUrl,
     issuer: config.tokenService.issuer,
     adminToken: service.adminToken,
+    revocationFeedToken: service.revocationFeedToken,
     service,
     store,
     secrets,
     logs: lines,
     admin,
+    feed: (query = 'since=0') => fetch(`${internalUrl}/internal/revocations?${query}`, { headers: { authorization: `Bearer ${service.revocationFeedToken}` } }),
     form,
     async createClient(fields = {}) {
       return json<TestClient>(

@@ -193,7 +193,9 @@ describe('fuzzing the token-service', () => {
     );
     await assertProperty(
       fc.asyncProperty(route, fc.boolean(), async ([m, path], authenticated) => {
-        await check(ts.internalUrl + path, { method: m, headers: authenticated ? adminHeaders(undefined) : {} });
+        // The feed takes the edges' credential; everything else here the admin token.
+        const credential = path.startsWith('/internal/revocations') ? { authorization: `Bearer ${ts.revocationFeedToken}` } : adminHeaders(undefined);
+        await check(ts.internalUrl + path, { method: m, headers: authenticated ? credential : {} });
       }),
       { numRuns: NUM_RUNS },
     );

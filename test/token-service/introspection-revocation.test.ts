@@ -27,8 +27,8 @@ describe('introspection (RFC 7662), revocation (RFC 7009), revoke-all and the re
 
   const revoke = (token: string, client?: TestClient, extra: Record<string, string> = {}) => ts.form('/oauth2/revoke', { token, ...extra }, client);
 
-  async function feed(since = 0, adminToken: string | null = ts.adminToken): Promise<{ events: FeedEvent[]; latestSeq: number }> {
-    const response = await fetch(`${internalBase(ts)}/internal/revocations?since=${since}`, adminToken === null ? {} : { headers: { authorization: `Bearer ${adminToken}` } });
+  async function feed(since = 0, feedToken: string | null = ts.revocationFeedToken): Promise<{ events: FeedEvent[]; latestSeq: number }> {
+    const response = await fetch(`${internalBase(ts)}/internal/revocations?since=${since}`, feedToken === null ? {} : { headers: { authorization: `Bearer ${feedToken}` } });
     assert.equal(response.status, 200);
     return (await response.json()) as { events: FeedEvent[]; latestSeq: number };
   }
@@ -173,12 +173,12 @@ describe('introspection (RFC 7662), revocation (RFC 7009), revoke-all and the re
   });
 
   describe('the revocation feed (GET /internal/revocations)', () => {
-    test('needs the admin token', async () => {
+    test('needs the revocation feed token', async () => {
       const anonymous = await fetch(`${internalBase(ts)}/internal/revocations?since=0`);
       assert.equal(anonymous.status, 401);
       assert.match(anonymous.headers.get('content-type') ?? '', /application\/problem\+json/);
-      assert.equal(((await anonymous.json()) as { code: string }).code, 'admin_unauthorized');
-      const wrong = await fetch(`${internalBase(ts)}/internal/revocations?since=0`, { headers: { authorization: `Bearer ${ts.adminToken}x` } });
+      assert.equal(((await anonymous.json()) as { code: string }).code, 'revocation_feed_unauthorized');
+      const wrong = await fetch(`${internalBase(ts)}/internal/revocations?since=0`, { headers: { authorization: `Bearer ${ts.revocationFeedToken}x` } });
       assert.equal(wrong.status, 401);
       // A client's credentials are not the admin's.
       const client = await fetch(`${internalBase(ts)}/internal/revocations?since=0`, { headers: { authorization: `Bearer ${(await ts.clientCredentials(alice)).access_token}` } });
@@ -238,7 +238,7 @@ describe('introspection (RFC 7662), revocation (RFC 7009), revoke-all and the re
 
     test('a malformed `since` is a 400 problem, not a 5xx', async () => {
       for (const since of ['-1', 'abc', '1.5']) {
-        const response = await fetch(`${internalBase(ts)}/internal/revocations?since=${since}`, { headers: { authorization: `Bearer ${ts.adminToken}` } });
+        const response = await fetch(`${internalBase(ts)}/internal/revocations?since=${since}`, { headers: { authorization: `Bearer ${ts.revocationFeedToken}` } });
         assert.equal(response.status, 400, since);
       }
     });

@@ -38,7 +38,7 @@ async function verifiesAgainstPublishedKeys(ts: TestTokenService, token: string)
 }
 
 async function feed(ts: TestTokenService): Promise<FeedEvent[]> {
-  return ((await (await ts.admin('GET', '/internal/revocations?since=0')).json()) as { events: FeedEvent[] }).events;
+  return ((await (await ts.feed()).json()) as { events: FeedEvent[] }).events;
 }
 
 describe('key rotation with a publish lead (AUTH_KEY_PUBLISH_LEAD=1h, AUTH_KEY_RETENTION=24h)', () => {
@@ -155,7 +155,7 @@ describe('key rotation with a publish lead (AUTH_KEY_PUBLISH_LEAD=1h, AUTH_KEY_R
     const token = (await ts.clientCredentials(longLived)).access_token;
     const exp = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
     assert.equal((await ts.admin('POST', '/admin/keys/rotate', { retireOthersNow: true })).status, 200);
-    const events = ((await (await ts.admin('GET', '/internal/revocations?since=0')).json()) as { events: Array<{ kind: string; value: string; expiresAt: string | null }> }).events;
+    const events = ((await (await ts.feed()).json()) as { events: Array<{ kind: string; value: string; expiresAt: string | null }> }).events;
     const entry = events.find((e) => e.kind === 'key' && e.value === kidOf(token));
     assert.ok(entry);
     assert.ok(entry.expiresAt === null || Date.parse(entry.expiresAt) >= exp * 1000, `key entry until ${entry.expiresAt}, token until ${new Date(exp * 1000).toISOString()}`);

@@ -20,6 +20,8 @@ interface Case {
   asClient?: boolean;
   /** Adds the admin bearer token. */
   asAdmin?: boolean;
+  /** Sends the revocation feed token, as an edge does. */
+  asEdge?: boolean;
   status: number;
   code?: string;
 }
@@ -76,6 +78,7 @@ describe('malformed requests', () => {
         headers: {
           ...(c.asClient ? { authorization: basicAuth(client) } : {}),
           ...(c.asAdmin ? { authorization: `Bearer ${ts.adminToken}` } : {}),
+          ...(c.asEdge ? { authorization: `Bearer ${ts.revocationFeedToken}` } : {}),
           ...c.headers,
         },
         ...(c.body === undefined ? {} : { body: c.body }),
@@ -170,16 +173,17 @@ describe('malformed requests', () => {
     { name: 'POST /internal/tokens over the body limit is 413', path: '/internal/tokens', asAdmin: true, headers: JSON_CT, body: json({ subject: 'u', client_id: 'malformed-client', scope: HUGE }), status: 413, code: 'body_too_large' },
     { name: 'GET /internal/tokens is a 404 problem', method: 'GET', path: '/internal/tokens', asAdmin: true, status: 404, code: 'not_found' },
     // The revocation feed.
-    { name: 'GET /internal/revocations without the admin credential is 401', method: 'GET', path: '/internal/revocations', status: 401, code: 'admin_unauthorized' },
-    { name: 'GET /internal/revocations?since=abc is 400', method: 'GET', path: '/internal/revocations?since=abc', asAdmin: true, status: 400, code: 'invalid_request' },
-    { name: 'GET /internal/revocations?since=-1 is 400', method: 'GET', path: '/internal/revocations?since=-1', asAdmin: true, status: 400, code: 'invalid_request' },
-    { name: 'GET /internal/revocations with a since beyond any sequence is 400', method: 'GET', path: '/internal/revocations?since=99999999999999999999999', asAdmin: true, status: 400, code: 'invalid_request' },
-    { name: 'GET /internal/revocations?limit=0 is 400', method: 'GET', path: '/internal/revocations?limit=0', asAdmin: true, status: 400, code: 'invalid_request' },
-    { name: 'GET /internal/revocations?limit=100000 is 400', method: 'GET', path: '/internal/revocations?limit=100000', asAdmin: true, status: 400, code: 'invalid_request' },
-    { name: 'GET /internal/revocations with an unknown parameter is 400', method: 'GET', path: '/internal/revocations?sinse=1', asAdmin: true, status: 400, code: 'invalid_request' },
-    { name: 'GET /internal/revocations with broken percent-encoding is 400', method: 'GET', path: '/internal/revocations?since=%E0%A4%A', asAdmin: true, status: 400 },
-    { name: 'GET /internal/revocations with a repeated since is 400', method: 'GET', path: '/internal/revocations?since=1&since=2', asAdmin: true, status: 400 },
-    { name: 'POST /internal/revocations is a 404 problem', path: '/internal/revocations', asAdmin: true, status: 404, code: 'not_found' },
+    { name: 'GET /internal/revocations without the feed credential is 401', method: 'GET', path: '/internal/revocations', status: 401, code: 'revocation_feed_unauthorized' },
+    { name: 'GET /internal/revocations with the admin token is 401: the feed takes its own credential only', method: 'GET', path: '/internal/revocations', asAdmin: true, status: 401, code: 'revocation_feed_unauthorized' },
+    { name: 'GET /internal/revocations?since=abc is 400', method: 'GET', path: '/internal/revocations?since=abc', asEdge: true, status: 400, code: 'invalid_request' },
+    { name: 'GET /internal/revocations?since=-1 is 400', method: 'GET', path: '/internal/revocations?since=-1', asEdge: true, status: 400, code: 'invalid_request' },
+    { name: 'GET /internal/revocations with a since beyond any sequence is 400', method: 'GET', path: '/internal/revocations?since=99999999999999999999999', asEdge: true, status: 400, code: 'invalid_request' },
+    { name: 'GET /internal/revocations?limit=0 is 400', method: 'GET', path: '/internal/revocations?limit=0', asEdge: true, status: 400, code: 'invalid_request' },
+    { name: 'GET /internal/revocations?limit=100000 is 400', method: 'GET', path: '/internal/revocations?limit=100000', asEdge: true, status: 400, code: 'invalid_request' },
+    { name: 'GET /internal/revocations with an unknown parameter is 400', method: 'GET', path: '/internal/revocations?sinse=1', asEdge: true, status: 400, code: 'invalid_request' },
+    { name: 'GET /internal/revocations with broken percent-encoding is 400', method: 'GET', path: '/internal/revocations?since=%E0%A4%A', asEdge: true, status: 400 },
+    { name: 'GET /internal/revocations with a repeated since is 400', method: 'GET', path: '/internal/revocations?since=1&since=2', asEdge: true, status: 400 },
+    { name: 'POST /internal/revocations is a 404 problem', path: '/internal/revocations', asEdge: true, status: 404, code: 'not_found' },
     // The admin API.
     { name: 'GET /admin/clients without the admin credential is 401', method: 'GET', path: '/admin/clients', status: 401, code: 'admin_unauthorized' },
     { name: 'GET /admin/keys with a lowercase scheme and wrong token is 401', method: 'GET', path: '/admin/keys', headers: { authorization: 'bearer nope' }, status: 401, code: 'admin_unauthorized' },
@@ -252,7 +256,7 @@ describe('malformed requests', () => {
     await ts.createClient({ client_id: clientId });
     assert.equal((await ts.admin('GET', `/admin/clients/${clientId}`)).status, 200);
     assert.equal((await ts.admin('PATCH', `/admin/clients/${clientId}`, { name: 'renamed' })).status, 200);
-    assert.equal((await ts.admin('DELETE', `/admin/clients/${clientId}`)).status, 204);
+    assert.equal((await ts.admin('DELETE', `/admin/clients/${clientId}`)).status, 200);
   });
 
   test('a request with oversized headers is refused with 431 before reaching any route', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../support/free-port.js';
 import { TEST_REDIS_URL } from '../support/databases.js';
@@ -31,7 +32,15 @@ describe('auth-edge-service as a Vault client', () => {
       body: JSON.stringify({ data: { url: TEST_REDIS_URL } }),
     });
     assert.equal(put.status, 200);
-    ts = await startTestTokenService();
+    // Where token-service keeps the revocation feed token (on Vault it writes it there itself); the edge reads it.
+    const feedToken = randomBytes(32).toString('base64url');
+    const feed = await fetch(`${standin.addr}/v1/secret/data/auth-platform/revocation-feed/token`, {
+      method: 'POST',
+      headers: { 'x-vault-token': standin.rootToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: { value: feedToken } }),
+    });
+    assert.equal(feed.status, 200);
+    ts = await startTestTokenService({ env: { AUTH_REVOCATION_FEED_TOKEN: feedToken } });
     const client = await ts.createClient({ scopes: ['demo.read'], audiences: ['demo-api'] });
     token = (await ts.clientCredentials(client)).access_token;
     const port = await freePort();
@@ -44,7 +53,6 @@ describe('auth-edge-service as a Vault client', () => {
         EDGE_TOKEN_SERVICE_URL: ts.url,
         EDGE_TOKEN_SERVICE_INTERNAL_URL: ts.internalUrl,
         EDGE_ISSUER: ts.issuer,
-        EDGE_ADMIN_TOKEN: ts.adminToken,
         SECRETS_PROVIDER: 'vault',
         VAULT_ADDR: standin.addr,
         VAULT_TOKEN: standin.rootToken,
@@ -69,8 +77,10 @@ describe('auth-edge-service as a Vault client', () => {
   const verify = () => fetch(`${edgeUrl}/demo/anything`, { headers: { authorization: `Bearer ${token}` } });
   const readyz = async () => (await (await fetch(`${edgeUrl}/readyz`)).json()) as { dependencies: Record<string, { status: string }> };
 
-  it('reports Vault in its readiness and reads its Redis credentials from Vault', async () => {
-    assert.equal((await readyz()).dependencies.secrets?.status, 'up');
+  it('reports Vault in its readiness, and reads its Redis credentials and the revocation feed token from Vault', async () => {
+    const ready = await readyz();
+    assert.equal(ready.dependencies.secrets?.status, 'up');
+    assert.equal(ready.dependencies.revocations?.status, 'up', 'the feed accepted the token read from Vault');
     assert.equal((await verify()).status, 200);
   });
 

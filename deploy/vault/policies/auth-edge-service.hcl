@@ -5,6 +5,11 @@ path "secret/data/auth-platform/edge/*" {
   capabilities = ["read"]
 }
 
+# The revocation feed token token-service generates: the edge's bearer for the feed, and only that.
+path "secret/data/auth-platform/revocation-feed/token" {
+  capabilities = ["read"]
+}
+
 path "auth/token/renew-self" {
   capabilities = ["update"]
 }

@@ -10,6 +10,10 @@ path "secret/data/auth-platform/jwt/*" {
 path "secret/data/auth-platform/token-service/*" {
   capabilities = ["create", "read", "update"]
 }
+# The revocation feed token it generates on first start, for the edges to read.
+path "secret/data/auth-platform/revocation-feed/token" {
+  capabilities = ["create", "read", "update"]
+}
 path "secret/metadata/auth-platform/jwt/*" {
   capabilities = ["read", "list"]
 }

@@ -1,13 +1,16 @@
 import type { DependencyStatus, Logger } from '../../platform/index.js';
 import type { EventBus } from '../../store/index.js';
-import { REVOCATION_CHANNEL, KEY_CHANNEL, type KeyEvent } from '../../tokens/index.js';
+import { REVOCATION_CHANNEL, KEY_CHANNEL, type KeyEvent, type RevocationEvent } from '../../tokens/index.js';
 import { parseRevocationEvent, type TokenServiceClient } from '../token-service-client.js';
+import type { ClientRevocations } from './client-revocations.js';
 import type { RevocationSet } from './revocation-set.js';
 
 const PAGE_SIZE = 1000;
 
 export interface RevocationSyncOptions {
   set: RevocationSet;
+  /** `client` events go here as well; the set keeps the seq bookkeeping for every kind. */
+  clients: ClientRevocations;
   bus: EventBus;
   client: TokenServiceClient;
   logger: Logger;
@@ -40,6 +43,7 @@ export class RevocationSync {
     await this.pull();
     this.timer = setInterval(() => {
       this.options.set.purge(this.options.now());
+      this.options.clients.purge(this.options.now());
       void this.pull();
     }, this.options.pollIntervalMs);
     this.timer.unref();
@@ -78,7 +82,7 @@ export class RevocationSync {
       for (;;) {
         const since = set.lastSeq;
         const page = await client.fetchRevocations(since, PAGE_SIZE);
-        for (const event of page.events) set.apply(event);
+        for (const event of page.events) this.apply(event);
         const last = page.events[page.events.length - 1]?.seq ?? since;
         // A short page is the end; so is a full one that does not advance (a feed ignoring `since`).
         if (page.events.length < PAGE_SIZE || last <= since) {
@@ -102,7 +106,12 @@ export class RevocationSync {
       this.options.logger.warn('revocations: malformed bus event ignored');
       return;
     }
-    if (this.options.set.apply(event) === 'gap') void this.pull();
+    if (this.apply(event) === 'gap') void this.pull();
+  }
+
+  private apply(event: RevocationEvent): 'applied' | 'gap' {
+    this.options.clients.apply(event);
+    return this.options.set.apply(event);
   }
 
   private onKeyEvent(message: unknown): void {

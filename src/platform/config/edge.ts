@@ -46,8 +46,12 @@ export interface EdgeConfig {
   breakerResetMs: number;
   /** Safety-net pull of the revocation feed, since bus delivery is at most once. */
   revocationPollIntervalMs: number;
-  /** Bearer credential for token-service's internal revocation feed (beside the mesh identity). */
-  adminToken: string | undefined;
+  /**
+   * Bearer credential for token-service's revocation feed (beside the mesh identity); it opens
+   * the feed and nothing else. Unset: the service wiring supplies it (in one process with
+   * token-service, or read from Vault).
+   */
+  revocationFeedToken: string | undefined;
   /** Per client IP; undefined disables. */
   rateLimitPerIp: EdgeRateRule | undefined;
   /** Per client and subject; undefined disables. */
@@ -116,6 +120,10 @@ export function readEdgeConfig(env: EnvReader): EdgeConfig {
   ) ?? '';
   // The issuer defaults the way token-service's does, so one AUTH_ISSUER serves both services.
   const issuer = env.url('EDGE_ISSUER', env.raw('AUTH_ISSUER') ?? tokenServiceUrl) ?? '';
+  // The feed no longer takes the admin token: left set, the edge would start and never sync.
+  if (env.raw('EDGE_ADMIN_TOKEN') !== undefined) {
+    env.fail('EDGE_ADMIN_TOKEN', 'is no longer read: the revocation feed takes its own credential; set EDGE_REVOCATION_FEED_TOKEN (docs/configuration.md)');
+  }
   return {
     host: env.string('EDGE_HOST', '127.0.0.1'),
     port: env.int('EDGE_PORT', 8081, { min: 0, max: 65535 }),
@@ -133,7 +141,7 @@ export function readEdgeConfig(env: EnvReader): EdgeConfig {
     breakerFailureThreshold: env.int('EDGE_BREAKER_FAILURES', 5, { min: 1 }),
     breakerResetMs: env.duration('EDGE_BREAKER_RESET', '10s', { minMs: 10 }),
     revocationPollIntervalMs: env.duration('EDGE_REVOCATION_POLL_INTERVAL', '30s', { minMs: 100 }),
-    adminToken: env.secret('EDGE_ADMIN_TOKEN', 32) ?? env.raw('AUTH_ADMIN_TOKEN'),
+    revocationFeedToken: env.secret('EDGE_REVOCATION_FEED_TOKEN', 32) ?? env.raw('AUTH_REVOCATION_FEED_TOKEN'),
     rateLimitPerIp: readRateRule(env, 'EDGE_RATE_LIMIT_IP', '1200/1m'),
     rateLimitPerSubject: readRateRule(env, 'EDGE_RATE_LIMIT_SUBJECT', '600/1m'),
     verifiedCacheSize: env.int('EDGE_VERIFIED_CACHE_SIZE', 10_000, { min: 0, max: 1_000_000 }),

@@ -19,6 +19,8 @@ export interface TokenServiceConfig {
   keyPublishLeadMs: number;
   keyRetentionMs: number;
   adminToken: string | undefined;
+  /** The edges' bearer for the revocation feed, and nothing else; unset: generated and stored. */
+  revocationFeedToken: string | undefined;
   /** Failed authentications per client and address within the window before they get 429. */
   failedAuthLimit: number;
   /** Failed client authentications per address, across clients, within the window. */
@@ -45,6 +47,12 @@ export function readTokenServiceConfig(env: EnvReader): TokenServiceConfig {
   if (issuer !== '' && (new URL(issuer).search !== '' || new URL(issuer).hash !== '' || issuer.endsWith('?') || issuer.endsWith('#'))) {
     env.fail('AUTH_ISSUER', 'must have no query or fragment (RFC 8414)');
   }
+  const adminToken = env.secret('AUTH_ADMIN_TOKEN', 32);
+  const revocationFeedToken = env.secret('AUTH_REVOCATION_FEED_TOKEN', 32);
+  // The feed credential sits on every edge; were it the admin token, every edge would hold admin.
+  if (revocationFeedToken !== undefined && revocationFeedToken === adminToken) {
+    env.fail('AUTH_REVOCATION_FEED_TOKEN', 'must differ from AUTH_ADMIN_TOKEN (the edges hold it; it must not open the admin API)');
+  }
   return {
     host,
     port,
@@ -57,7 +65,8 @@ export function readTokenServiceConfig(env: EnvReader): TokenServiceConfig {
     keyRotationIntervalMs: rotation === 'off' ? 0 : env.duration('AUTH_KEY_ROTATION_INTERVAL', '30d', { minMs: 1000 }),
     keyPublishLeadMs: env.duration('AUTH_KEY_PUBLISH_LEAD', '1h'),
     keyRetentionMs,
-    adminToken: env.secret('AUTH_ADMIN_TOKEN', 32),
+    adminToken,
+    revocationFeedToken,
     failedAuthLimit: env.int('AUTH_FAILED_AUTH_LIMIT', 10, { min: 1 }),
     failedAuthAddressLimit: env.int('AUTH_FAILED_AUTH_ADDRESS_LIMIT', 100, { min: 1 }),
     failedAuthWindowMs: env.duration('AUTH_FAILED_AUTH_WINDOW', '1m', { minMs: 1000 }),

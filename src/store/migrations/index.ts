@@ -1,11 +1,13 @@
 import type { Db } from '../db/db.js';
 import { initialSchema } from './001-initial.js';
+import { clientRevocations } from './002-client-revocations.js';
 import { clientIntrospectionAudiences } from './003-client-introspection-audiences.js';
 import { auditAnchor } from './004-audit-anchor.js';
 
 /** Ordered migrations; append only, never edit one that has shipped. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: 'initial', sql: initialSchema },
+  { version: 2, name: 'client-revocations', sql: clientRevocations },
   { version: 3, name: 'client-introspection-audiences', sql: clientIntrospectionAudiences },
   { version: 4, name: 'audit-anchor', sql: auditAnchor },
 ];

@@ -84,19 +84,19 @@ export class ClientRepository {
     return rows.map(fromRow);
   }
 
-  async update(clientId: string, patch: ClientPatch): Promise<ClientRecord | undefined> {
+  async update(clientId: string, patch: ClientPatch, tx: Queryable = this.db): Promise<ClientRecord | undefined> {
     const keys = (Object.keys(patch) as Array<keyof ClientPatch>).filter((k) => patch[k] !== undefined);
     if (keys.length === 0) return this.get(clientId);
     const sets = keys.map((k, i) => `${PATCHABLE[k]} = $${i + 2}`);
-    const rows = await this.db.query<ClientRecord>(
+    const rows = await tx.query<ClientRecord>(
       `UPDATE clients SET ${sets.join(', ')}, updated_at = now() WHERE client_id = $1 RETURNING ${COLUMNS}`,
       [clientId, ...keys.map((k) => toParam(k, patch[k]))],
     );
     return rows[0] && fromRow(rows[0]);
   }
 
-  async delete(clientId: string): Promise<boolean> {
-    const rows = await this.db.query('DELETE FROM clients WHERE client_id = $1 RETURNING client_id', [clientId]);
+  async delete(clientId: string, tx: Queryable = this.db): Promise<boolean> {
+    const rows = await tx.query('DELETE FROM clients WHERE client_id = $1 RETURNING client_id', [clientId]);
     return rows.length > 0;
   }
 }

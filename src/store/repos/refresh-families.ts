@@ -118,6 +118,16 @@ export class RefreshFamilyRepository {
     return rows.length;
   }
 
+  /** Revokes every live family of one client (disabled, deleted or revoked by an operator); returns how many. */
+  async revokeClient(clientId: string, reason: string, now: Date, tx: Queryable = this.db): Promise<number> {
+    const rows = await tx.query(
+      `UPDATE refresh_families SET revoked_at = $2, revoked_reason = $3
+       WHERE client_id = $1 AND revoked_at IS NULL RETURNING family_id`,
+      [clientId, now, reason],
+    );
+    return rows.length;
+  }
+
   async purgeExpired(now: Date): Promise<number> {
     const rows = await this.db.query('DELETE FROM refresh_families WHERE expires_at <= $1 RETURNING family_id', [now]);
     return rows.length;

@@ -1,12 +1,13 @@
 import type { Queryable } from '../db/db.js';
 
-export const REVOCATION_KINDS = ['jti', 'family', 'epoch', 'key'] as const;
+export const REVOCATION_KINDS = ['jti', 'family', 'epoch', 'key', 'client'] as const;
 export type RevocationKind = (typeof REVOCATION_KINDS)[number];
 
 /**
  * One entry of the revocation feed. `jti`: one access token; `family`: a refresh family and every
  * access token minted from it (their `sid`); `epoch`: every token issued before `value` (epoch
- * seconds); `key`: every token signed by key `value`.
+ * seconds); `key`: every token signed by key `value`; `client`: every token of one client issued
+ * at or before a cutoff (`value` is `<cutoff seconds>:<client_id>`).
  */
 export interface Revocation {
   seq: number;
@@ -50,6 +51,25 @@ export class RevocationRepository {
       `SELECT max(value::bigint)::float8 AS epoch FROM revocations WHERE kind = 'epoch'`,
     );
     return rows[0]?.epoch ?? 0;
+  }
+
+  /**
+   * The newest cutoff among `client` entries for `clientId` (0 if none): its tokens with `iat` at
+   * or before it are revoked. Parses the value as `clientRevocationValue` (src/tokens) writes it.
+   */
+  async clientCutoff(clientId: string): Promise<number> {
+    const rows = await this.db.query<{ cutoff: number | null }>(
+      `SELECT max(split_part(value, ':', 1)::bigint)::float8 AS cutoff FROM revocations
+       WHERE kind = 'client' AND substr(value, strpos(value, ':') + 1) = $1`,
+      [clientId],
+    );
+    return rows[0]?.cutoff ?? 0;
+  }
+
+  /** The values of every `client` entry not yet purged. */
+  async clientEntries(): Promise<string[]> {
+    const rows = await this.db.query<{ value: string }>(`SELECT value FROM revocations WHERE kind = 'client'`);
+    return rows.map((row) => row.value);
   }
 
   async latestSeq(): Promise<number> {

@@ -11,8 +11,8 @@ import { problems, tokenResponseSchema } from './schemas.js';
 const SUBJECT = /^[\x21-\x7E]{1,255}$/;
 
 /**
- * APIs for trusted workloads: the internal issue API (a login service mints a token pair for a
- * user it has authenticated) and the revocation feed edges pull from.
+ * The internal issue API, for trusted workloads: a login service mints a token pair for a user it
+ * has authenticated. (The revocation feed edges pull from is `revocation-feed.ts`.)
  */
 export async function internalRoutes(app: FastifyInstance, ctx: TokenServiceContext): Promise<void> {
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, problemFor(error), error));
@@ -58,41 +58,5 @@ export async function internalRoutes(app: FastifyInstance, ctx: TokenServiceCont
     return reply.header('cache-control', 'no-store').send({
       access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: access.claims.scope, refresh_token: refresh.token,
     });
-  });
-
-  app.get('/internal/revocations', {
-    preHandler: ctx.mesh.requireIdentity(ctx.mesh.allow.revocations),
-    schema: {
-      summary: 'The revocation feed: entries after `since`, oldest first',
-      description: 'Callers: workloads on MESH_ALLOW_REVOCATIONS (the edge); without a mesh, loopback callers with the admin token.',
-      tags: ['internal'],
-      security: [{ admin: [] }],
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        properties: { since: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, limit: { type: 'integer', minimum: 1, maximum: 10000 } },
-      },
-      response: {
-        200: {
-          type: 'object',
-          required: ['events', 'latestSeq'],
-          properties: {
-            latestSeq: { type: 'integer' },
-            events: {
-              type: 'array',
-              items: {
-                type: 'object',
-                required: ['seq', 'kind', 'value', 'expiresAt'],
-                properties: { seq: { type: 'integer' }, kind: { type: 'string', enum: ['jti', 'family', 'epoch', 'key'] }, value: { type: 'string' }, expiresAt: { type: ['string', 'null'] } },
-              },
-            },
-          },
-        },
-        ...problems,
-      },
-    },
-  }, async (request) => {
-    const query = request.query as { since?: number; limit?: number };
-    return ctx.revocations.feed(query.since ?? 0, query.limit ?? 1000, new Date(ctx.now()));
   });
 }

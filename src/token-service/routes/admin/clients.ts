@@ -5,6 +5,7 @@ import { HttpProblem } from '../../../platform/index.js';
 import { CLIENT_AUTH_METHODS, type ClientRecord } from '../../../store/index.js';
 import { ASYMMETRIC_ALGORITHMS, SCOPE_TOKEN } from '../../../tokens/index.js';
 import { generateSecret } from '../../bootstrap-secrets.js';
+import { revokeClientTokens, type ClientRevocationOutcome, type ClientRevocationReason } from '../../client-revocation.js';
 import type { TokenServiceContext } from '../../context.js';
 import { MAX_CLIENT_ACCESS_TOKEN_TTL_SECONDS } from '../../token-minter.js';
 import { problems } from '../schemas.js';
@@ -33,6 +34,16 @@ const clientProperties = {
   disabled: { type: 'boolean' },
 } as const;
 
+/** What revoking a client's tokens did (disable, delete, `POST /admin/clients/{id}/revoke`). */
+const revokedView = {
+  type: 'object',
+  required: ['cutoff', 'familiesRevoked'],
+  properties: {
+    cutoff: { type: 'integer', description: 'epoch seconds: the client\'s access tokens issued at or before it are revoked' },
+    familiesRevoked: { type: 'integer', description: 'live refresh families of the client now revoked' },
+  },
+} as const;
+
 const clientView = {
   type: 'object',
   properties: {
@@ -43,6 +54,7 @@ const clientView = {
     access_token_ttl_seconds: { type: ['integer', 'null'] }, bound_identity: { type: ['string', 'null'] },
     disabled: { type: 'boolean' }, created_at: { type: 'string' }, updated_at: { type: 'string' },
     client_secret: { type: 'string', description: 'shown once, at creation and on secret rotation' },
+    revoked: { ...revokedView, description: 'when the request disabled the client: what it revoked' },
   },
 } as const;
 
@@ -106,6 +118,8 @@ async function notFound(): Promise<never> {
 export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceContext): Promise<void> {
   const audit = (request: { ip: string }, event: string, clientId: string, details: Record<string, unknown> = {}) =>
     ctx.store.audit.append({ event, outcome: 'success', actor: 'admin', clientId, ip: request.ip, details });
+  const auditRevoked = (request: { ip: string }, clientId: string, by: ClientRevocationReason, outcome: ClientRevocationOutcome) =>
+    audit(request, 'client_tokens_revoked', clientId, { by, ...outcome });
   const params = { type: 'object', required: ['clientId'], properties: { clientId: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
 
   app.post('/admin/clients', {
@@ -168,11 +182,19 @@ export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceC
     if (authMethod !== 'private_key_jwt' && existing.secretHash === null) {
       throw new HttpProblem(400, 'invalid_client_metadata', 'Invalid client', 'rotate the secret to move this client to a secret method');
     }
-    const updated = await ctx.store.clients.update(clientId, {
+    const patch = {
       name: body.name, authMethod, jwks: body.jwks, grantTypes: body.grant_types, scopes: body.scopes,
       audiences: body.audiences, introspectionAudiences: body.introspection_audiences, accessTokenTtlSeconds: body.access_token_ttl_seconds,
       boundIdentity: boundIdentity(body.bound_identity), disabled: body.disabled,
-    });
+    };
+    // Disabling stops new tokens; what the client already holds is revoked with it, atomically.
+    if (body.disabled === true) {
+      const { outcome, result: updated } = await revokeClientTokens(ctx, clientId, 'client_disabled', (tx) => ctx.store.clients.update(clientId, patch, tx));
+      await audit(request, 'admin.client_updated', clientId, { fields: Object.keys(body) });
+      await auditRevoked(request, clientId, 'client_disabled', outcome);
+      return { ...view(updated!), revoked: outcome };
+    }
+    const updated = await ctx.store.clients.update(clientId, patch);
     await ctx.clientCache.invalidate(clientId);
     await audit(request, 'admin.client_updated', clientId, { fields: Object.keys(body) });
     return view(updated!);
@@ -193,12 +215,35 @@ export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceC
   });
 
   app.delete('/admin/clients/:clientId', {
-    schema: { summary: 'Delete a client and its refresh families', tags: ['admin'], security: [{ admin: [] }], params, response: { 204: { type: 'null' }, ...problems } },
-  }, async (request, reply) => {
+    schema: {
+      summary: 'Delete a client, its refresh families and every access token it was issued',
+      description: 'The tokens stay refused if a client is created again under the same client_id.',
+      tags: ['admin'], security: [{ admin: [] }], params,
+      response: { 200: { type: 'object', properties: { client_id: { type: 'string' }, revoked: revokedView } }, ...problems },
+    },
+  }, async (request) => {
     const { clientId } = request.params as { clientId: string };
-    if (!(await ctx.store.clients.delete(clientId))) return notFound();
-    await ctx.clientCache.invalidate(clientId);
+    const { outcome } = await revokeClientTokens(ctx, clientId, 'client_deleted', async (tx) => {
+      // Throwing rolls the revocation back with it: nothing is recorded for an unknown client.
+      if (!(await ctx.store.clients.delete(clientId, tx))) await notFound();
+    });
     await audit(request, 'admin.client_deleted', clientId);
-    return reply.code(204).send();
+    await auditRevoked(request, clientId, 'client_deleted', outcome);
+    return { client_id: clientId, revoked: outcome };
+  });
+
+  app.post('/admin/clients/:clientId/revoke', {
+    schema: {
+      summary: 'Revoke every access and refresh token a client holds, without disabling it',
+      description: 'Access tokens issued to the client up to now are refused at every edge and in introspection; its refresh families are revoked. New tokens can be issued at once.',
+      tags: ['admin'], security: [{ admin: [] }], params,
+      response: { 200: { type: 'object', properties: { client_id: { type: 'string' }, revoked: revokedView } }, ...problems },
+    },
+  }, async (request) => {
+    const { clientId } = request.params as { clientId: string };
+    if ((await ctx.store.clients.get(clientId)) === undefined) return notFound();
+    const { outcome } = await revokeClientTokens(ctx, clientId, 'admin_revoked', async () => undefined);
+    await auditRevoked(request, clientId, 'admin_revoked', outcome);
+    return { client_id: clientId, revoked: outcome };
   });
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { sendProblem } from '../../../platform/index.js';
+import type { BearerCredential } from '../../bearer-credential.js';
 import type { TokenServiceContext } from '../../context.js';
 import { problemFor } from '../../errors.js';
 import { adminAuditRoutes, reportAuditHead } from './audit.js';
@@ -22,17 +23,23 @@ export async function adminRoutes(app: FastifyInstance, ctx: TokenServiceContext
   await adminSecretsRoutes(app, ctx);
 }
 
-/**
- * Every route of `app` needs the admin credential. The token is checked first, so the right one
- * always gets through; failures are audited and throttled per address (429 past the budget).
- */
+/** Every route of `app` needs the admin credential (see `requireBearerCredential`). */
 export function requireAdminCredential(app: FastifyInstance, ctx: TokenServiceContext): void {
+  requireBearerCredential(app, ctx, ctx.adminCredential, 'admin_auth_failed');
+}
+
+/**
+ * Every route of `app` needs `credential`. The token is checked first, so the right one always
+ * gets through; failures are audited as `failureEvent` and throttled per address (429 past the
+ * budget).
+ */
+export function requireBearerCredential(app: FastifyInstance, ctx: TokenServiceContext, credential: BearerCredential, failureEvent: string): void {
   app.addHook('onRequest', async (request) => {
     try {
-      ctx.adminCredential.assert(request);
+      credential.assert(request);
     } catch (error) {
       await ctx.failedAuth.recordAdminFailure(request.ip);
-      await ctx.store.audit.append({ event: 'admin_auth_failed', outcome: 'failure', ip: request.ip, details: { path: request.url.split('?')[0] } });
+      await ctx.store.audit.append({ event: failureEvent, outcome: 'failure', ip: request.ip, details: { path: request.url.split('?')[0] } });
       throw error;
     }
   });

@@ -4,8 +4,25 @@ import type { TokenServiceContext } from '../../context.js';
 import { longestAccessTokenTtlMs } from '../../token-minter.js';
 import { problems } from '../schemas.js';
 
-/** Operator revocations: one refresh family, or everything issued before now. */
+/** Operator revocations: one access token, one refresh family, or everything issued before now. */
 export async function adminRevocationRoutes(app: FastifyInstance, ctx: TokenServiceContext): Promise<void> {
+  app.post('/admin/tokens/revoke', {
+    schema: {
+      summary: 'Revoke one access token by its jti',
+      description: 'The jti is all that is needed; the entry is kept for the longest access-token lifetime, since nothing the caller says about the token\'s expiry is trusted.',
+      tags: ['admin'], security: [{ admin: [] }],
+      body: { type: 'object', additionalProperties: false, required: ['jti'], properties: { jti: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[\\x21-\\x7E]+$' } } },
+      response: { 200: { type: 'object', properties: { jti: { type: 'string' }, expiresAt: { type: 'string' } } }, ...problems },
+    },
+  }, async (request) => {
+    const { jti } = request.body as { jti: string };
+    // Any token this jti names was issued before now, so it is dead by now plus the longest lifetime.
+    const expiresAt = new Date(ctx.now() + longestAccessTokenTtlMs(ctx.config.accessTokenTtlMs));
+    await ctx.revocations.revoke('jti', jti, expiresAt);
+    await ctx.store.audit.append({ event: 'token_revoked', outcome: 'success', actor: 'admin', ip: request.ip, details: { jti, by: 'admin' } });
+    return { jti, expiresAt: expiresAt.toISOString() };
+  });
+
   app.post('/admin/families/:familyId/revoke', {
     schema: {
       summary: 'Revoke a refresh-token family and every access token minted from it',

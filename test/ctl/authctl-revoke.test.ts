@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { decodeJwt } from 'jose';
+import { startTestTokenService, type TestClient, type TestTokenService } from '../support/token-service.js';
+import { entrypoint } from '../support/entrypoints.js';
+
+const run = promisify(execFile);
+
+async function authctl(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [...entrypoint('ctl/main'), ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** `authctl revoke token|client` and what `clients disable|delete` revoke, end to end against a real token-service. */
+describe('authctl revokes tokens and clients', () => {
+  let ts: TestTokenService;
+  let env: Record<string, string>;
+  before(async () => {
+    ts = await startTestTokenService();
+    env = { AUTH_ADMIN_TOKEN: ts.adminToken, AUTHCTL_URL: ts.internalUrl };
+  });
+  after(() => ts.close());
+
+  const active = async (client: TestClient, token: string) =>
+    ((await (await ts.form('/oauth2/introspect', { token }, client)).json()) as { active: boolean }).active;
+
+  async function clientWithToken(): Promise<{ client: TestClient; token: string }> {
+    const client = await ts.createClient({ client_id: `ctl-${randomUUID().slice(0, 8)}` });
+    return { client, token: (await ts.clientCredentials(client)).access_token };
+  }
+
+  test('revoke token <jwt> revokes that token by its jti, and only it', async () => {
+    const { client, token } = await clientWithToken();
+    const other = (await ts.clientCredentials(client)).access_token;
+    const result = await authctl(env, 'revoke', 'token', token);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`revoked token ${decodeJwt(token).jti}`));
+    assert.equal(await active(client, token), false);
+    assert.equal(await active(client, other), true);
+  });
+
+  test('revoke token <jti> does the same from the jti alone; a JWT without a jti is refused before any call', async () => {
+    const { client, token } = await clientWithToken();
+    const result = await authctl(env, 'revoke', 'token', decodeJwt(token).jti!, '--json');
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal((JSON.parse(result.stdout) as { jti: string }).jti, decodeJwt(token).jti);
+    assert.equal(await active(client, token), false);
+
+    const noJti = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.`;
+    const refused = await authctl(env, 'revoke', 'token', noJti);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /no jti/);
+  });
+
+  test('revoke client <id> revokes what it holds and leaves it enabled', async () => {
+    const { client, token } = await clientWithToken();
+    const result = await authctl(env, 'revoke', 'client', client.client_id);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`revoked every token of ${client.client_id} issued up to .*; 0 refresh families revoked`));
+    assert.equal(await active(client, token), false);
+    assert.equal(await active(client, (await ts.clientCredentials(client)).access_token), true);
+  });
+
+  test('clients disable and clients delete print what they revoked, and revoke it', async () => {
+    const disabled = await clientWithToken();
+    await ts.issuePair('alice', disabled.client.client_id);
+    const disable = await authctl(env, 'clients', 'disable', disabled.client.client_id);
+    assert.equal(disable.code, 0, disable.stderr);
+    assert.match(disable.stdout, /disabled: {4}true/);
+    assert.match(disable.stdout, /1 refresh families revoked/);
+
+    const deleted = await clientWithToken();
+    const remove = await authctl(env, 'clients', 'delete', deleted.client.client_id, '--json');
+    assert.equal(remove.code, 0, remove.stderr);
+    const body = JSON.parse(remove.stdout) as { client_id: string; revoked: { cutoff: number } };
+    assert.equal(body.client_id, deleted.client.client_id);
+    assert.ok(body.revoked.cutoff >= decodeJwt(deleted.token).iat!);
+    const reborn = await ts.createClient({ client_id: deleted.client.client_id });
+    assert.equal(await active(reborn, deleted.token), false);
+  });
+});
