@@ -145,7 +145,7 @@ describe('the services as main.js runs them, on Vault with the shipped policies'
 
   it('starts the edge beside it in one process (npm start) with the token-service policy alone, and verifies', async () => {
     const edgeUrl = await runEdge(config, closers, {
-      cache: service.context.store, adminToken: service.adminToken, secrets: service.context.secrets,
+      cache: service.context.store, revocationFeedToken: service.revocationFeedToken, secrets: service.context.secrets,
     });
     const client = await createClient();
     const issued = await tokenRequest(client, { grant_type: 'client_credentials', scope: 'demo.read', audience: 'demo-api' });
