@@ -17,7 +17,7 @@ export function describeClientRevocation(clientId: string, revoked: ClientRevoca
  * decoded, never verified and never sent: its jti is used for lookup only, so a forged one can
  * at worst revoke a token that does not exist. Its `exp` is shown, not trusted.
  */
-function jtiOf(tokenOrJti: string): { jti: string; exp?: number } {
+export function jtiOf(tokenOrJti: string): { jti: string; exp?: number } {
   if (tokenOrJti.split('.').length !== 3) return { jti: tokenOrJti };
   let claims: ReturnType<typeof decodeJwt>;
   try {
