@@ -87,7 +87,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
-    if (reply.statusCode >= 500) {
+    // 503 is a documented answer (not ready, a dependency down) whose cause is logged once where it is watched.
+    if (reply.statusCode >= 500 && reply.statusCode !== 503) {
       request.log.warn({ req: request, res: reply, ms: reply.elapsedTime }, 'request failed');
     } else {
       request.log.debug({ req: request, res: reply, ms: reply.elapsedTime }, 'request');
@@ -111,14 +112,18 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   return app;
 }
 
-/** Sends a problem+json response; a 5xx is logged with its cause, which never reaches the caller. */
+/**
+ * Sends a problem+json response; a 5xx is logged with its cause, which never reaches the caller.
+ * A 503 is not: it answers for a dependency that is down, and that outage is logged once where the
+ * dependency is watched (`database: unavailable`, `vault: unreachable`), not once per request.
+ */
 export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
   problem: HttpProblem,
   cause?: unknown,
 ): FastifyReply {
-  if (problem.status >= 500) request.log.error({ err: cause ?? problem, code: problem.code }, 'request error');
+  if (problem.status >= 500 && problem.status !== 503) request.log.error({ err: cause ?? problem, code: problem.code }, 'request error');
   return reply
     .code(problem.status)
     .headers(problem.headers)

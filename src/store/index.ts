@@ -1,6 +1,8 @@
 export type { Db, Queryable } from './db/db.js';
 export { PgliteDb } from './db/pglite.js';
 export { PostgresDb, type PostgresOptions } from './db/postgres.js';
+export { DatabaseUnavailableError } from './db/outage.js';
+export { DatabaseAvailability } from './db/availability.js';
 export { migrate, MIGRATIONS } from './migrations/index.js';
 export { openStore, openDb, openCache, type Cache, type Store, type StoreOptions } from './open-store.js';
 export { ClientRepository, CLIENT_AUTH_METHODS, type ClientAuthMethod, type ClientRecord, type NewClient, type ClientPatch } from './repos/clients.js';

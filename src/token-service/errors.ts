@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IDENTITY_NOT_ALLOWED, IDENTITY_REQUIRED } from '../mesh/index.js';
 import { HttpProblem, toHttpProblem } from '../platform/index.js';
 import { SecretsUnavailableError } from '../secrets/index.js';
+import { DatabaseUnavailableError } from '../store/index.js';
 
 /**
  * An OAuth error (RFC 6749 §5.2, RFC 7009, RFC 8707). Handlers throw one of the subclasses;
@@ -76,11 +77,19 @@ export class RateLimited extends OAuthError {
   }
 }
 
+/** Seconds a caller is asked to wait when the database is unavailable: about one readiness probe. */
+const DATABASE_RETRY_AFTER = { 'retry-after': '5' };
+
 /** Maps anything thrown on an OAuth endpoint to an RFC 6749 §5.2 body, never leaking internals. */
 export function toOAuthError(error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
   if (error instanceof SecretsUnavailableError) {
     return new OAuthError('secrets_unavailable', 'signing keys are unavailable; retry later', 503, { 'retry-after': '5' });
+  }
+  // RFC 6749 §4.1.2.1 defines temporarily_unavailable for the authorization endpoint; OAuth clients
+  // know it, so the token, introspection and revocation endpoints use it too (docs/api.md).
+  if (error instanceof DatabaseUnavailableError) {
+    return new OAuthError('temporarily_unavailable', 'the service cannot answer this request right now; retry later', 503, DATABASE_RETRY_AFTER);
   }
   const problem: HttpProblem = toHttpProblem(error);
   if (problem.status >= 500) return new OAuthError('server_error', 'internal error', 500);
@@ -91,7 +100,8 @@ export function toOAuthError(error: unknown): OAuthError {
 
 export function oauthErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const oauth = toOAuthError(error);
-  if (oauth.status >= 500) request.log.error({ err: error, code: oauth.error }, 'oauth endpoint error');
+  // A 503 is a dependency outage, logged once by whatever watches that dependency, not per request.
+  if (oauth.status >= 500 && oauth.status !== 503) request.log.error({ err: error, code: oauth.error }, 'oauth endpoint error');
   return reply
     .code(oauth.status)
     .headers(oauth.headers)
@@ -100,10 +110,13 @@ export function oauthErrorHandler(error: unknown, request: FastifyRequest, reply
     .send({ error: oauth.error, error_description: oauth.description });
 }
 
-/** Problem+json for the admin and internal APIs; secrets outages become 503 `secrets_unavailable`. */
+/** Problem+json for the admin and internal APIs; outages become 503 `secrets_unavailable` or `database_unavailable`. */
 export function problemFor(error: unknown): HttpProblem {
   if (error instanceof SecretsUnavailableError) {
     return new HttpProblem(503, 'secrets_unavailable', 'Secrets unavailable', 'signing keys are unavailable; retry later', { 'retry-after': '5' });
+  }
+  if (error instanceof DatabaseUnavailableError) {
+    return new HttpProblem(503, 'database_unavailable', 'Database unavailable', 'the database cannot be reached; retry later', DATABASE_RETRY_AFTER);
   }
   if (error instanceof OAuthError) return new HttpProblem(error.status, error.error, error.description, undefined, error.headers);
   return toHttpProblem(error);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createMesh } from '../mesh/index.js';
 import { counter, createServiceMetrics, gauge, Readiness, SERVICE_ACCOUNTS, type Logger, type MeshConfig, type ServiceMetrics, type TokenServiceConfig } from '../platform/index.js';
 import type { SecretsProvider } from '../secrets/index.js';
-import type { Store } from '../store/index.js';
+import { DatabaseUnavailableError, type Store } from '../store/index.js';
 import { AccessTokenInspector } from './access-token-inspector.js';
 import { AdminCredential } from './admin-credential.js';
 import { buildInternalApp, buildPublicApp } from './app.js';
@@ -14,6 +14,7 @@ import { ClientSecretHasher } from './client-auth/client-secret.js';
 import { FailedAuthLimiter } from './client-auth/failed-auth-limiter.js';
 import { PrivateKeyJwtVerifier } from './client-auth/private-key-jwt.js';
 import type { TokenServiceContext } from './context.js';
+import { watchDatabase } from './database-watch.js';
 import { clientCredentialsGrant, GrantRegistry, refreshTokenGrant } from './grants/index.js';
 import { KeyRing } from './keys/key-ring.js';
 import { RevocationFeedCredential } from './revocation-feed-credential.js';
@@ -88,7 +89,9 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   });
   readiness.register('rate_limiter', () => failedAuth.status());
   // Client authentication reads clients from memory; the admin API invalidates on change.
-  const clientCache = new ClientCache(store.clients, store.bus, { ttlMs: CLIENT_CACHE_TTL_MS, maxEntries: CLIENT_CACHE_SIZE, now });
+  const clientCache = new ClientCache(store.clients, store.bus, {
+    ttlMs: CLIENT_CACHE_TTL_MS, maxEntries: CLIENT_CACHE_SIZE, now, databaseDown: () => store.db.availability?.current().up === false,
+  });
   await clientCache.start();
   const minter = new TokenMinter(config.issuer, keyRing, config.accessTokenTtlMs, now, (clientId) => revocations.minIssuedAt(clientId));
   const context: TokenServiceContext = {
@@ -110,10 +113,7 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
     revocationFeedCredential: new RevocationFeedCredential(revocationFeedToken),
   };
 
-  readiness.register('database', async () => {
-    await store.db.ping();
-    return { status: 'up', engine: store.db.kind };
-  });
+  const stopDatabaseWatch = watchDatabase({ db: store.db, logger, registry: metrics.registry, readiness });
   readiness.register('secrets', () => secrets.status());
   readiness.register('signing_key', () => {
     try {
@@ -129,7 +129,10 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   const purge = setInterval(() => {
     const at = new Date(now());
     void Promise.all([revocations.purgeExpired(at), store.assertionJtis.purgeExpired(at), store.refreshFamilies.purgeExpired(at)])
-      .catch((error: unknown) => logger.warn({ err: error }, 'purge of expired rows failed'));
+      .catch((error: unknown) => {
+        // An unreachable database is logged once, as the outage; the next purge catches up.
+        if (!(error instanceof DatabaseUnavailableError)) logger.warn({ err: error }, 'purge of expired rows failed');
+      });
   }, options.purgeIntervalMs ?? 600_000);
   purge.unref();
 
@@ -154,6 +157,7 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
       keyRing.stop();
       revocations.stop();
       clientCache.stop();
+      stopDatabaseWatch();
       await Promise.all([app.close(), internalApp.close()]);
       mesh.close();
     },

@@ -30,6 +30,7 @@ export interface TestTokenServiceOptions {
   now?: () => number;
   logLevel?: LogLevel;
   keyRingTickMs?: number;
+  purgeIntervalMs?: number;
 }
 
 /** A real token-service on a real port, with helpers for the calls tests make most. */
@@ -85,6 +86,7 @@ export async function startTestTokenService(options: TestTokenServiceOptions = {
     config: config.tokenService, meshConfig: config.mesh, logger, store, secrets,
     ...(options.now ? { now: options.now } : {}),
     ...(options.keyRingTickMs ? { keyRingTickMs: options.keyRingTickMs } : {}),
+    ...(options.purgeIntervalMs ? { purgeIntervalMs: options.purgeIntervalMs } : {}),
   });
   const addresses = await service.listen();
   const url = `${scheme}://127.0.0.1:${port}`;

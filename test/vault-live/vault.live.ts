@@ -7,7 +7,7 @@ import {
   expectGraceThenDown, expectKeysReadableAcrossRotation, expectRestored, expectRevokedLeaseReplaced, SIGNING_KEY, startReadLoad,
 } from '../vault/scenarios.js';
 import { capturedLogger, sleep } from '../vault/support.js';
-import { TcpFaultProxy } from './tcp-fault-proxy.js';
+import { TcpFaultProxy } from '../support/tcp-fault-proxy.js';
 
 /**
  * The stand-in scenarios against a real Vault or OpenBao (`npm run test:vault-live`).

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
+import { DatabaseAvailability } from './availability.js';
 import type { Db, Queryable } from './db.js';
 import { connectionLost, credentialsRejected } from './postgres-errors.js';
 
@@ -53,6 +54,8 @@ const SETTLE_POLL_MS = 25;
  */
 export class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
+  /** Every public call goes through it: an outage fails as DatabaseUnavailableError and is noticed once. */
+  readonly availability = new DatabaseAvailability();
   private current: CredentialedPool;
   private replacing: Promise<void> | undefined;
 
@@ -94,7 +97,19 @@ export class PostgresDb implements Db {
     void previous.pool.end().catch(() => undefined);
   }
 
-  async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+  query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.availability.observe(() => this.queryRetryingReads<T>(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.availability.observe(() => this.execOnce(sql));
+  }
+
+  transaction<R>(fn: (tx: Queryable) => Promise<R>): Promise<R> {
+    return this.availability.observe(() => this.transactionRetrying(fn));
+  }
+
+  private async queryRetryingReads<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
     for (let attempt = 1; ; attempt += 1) {
       const { client, release } = await this.checkout();
       try {
@@ -109,7 +124,7 @@ export class PostgresDb implements Db {
     }
   }
 
-  async exec(sql: string): Promise<void> {
+  private async execOnce(sql: string): Promise<void> {
     const { client, release } = await this.checkout();
     try {
       await client.query(sql);
@@ -120,7 +135,7 @@ export class PostgresDb implements Db {
     }
   }
 
-  async transaction<R>(fn: (tx: Queryable) => Promise<R>): Promise<R> {
+  private async transactionRetrying<R>(fn: (tx: Queryable) => Promise<R>): Promise<R> {
     for (let attempt = 1; ; attempt += 1) {
       const outcome = await this.attemptTransaction(fn);
       if ('result' in outcome) return outcome.result;

@@ -1,4 +1,4 @@
-import type { ClientRecord, ClientRepository, EventBus } from '../../store/index.js';
+import { DatabaseUnavailableError, type ClientRecord, type ClientRepository, type EventBus } from '../../store/index.js';
 
 /** Admin changes to a client, so every replica drops its cached copy at once. */
 export const CLIENT_CHANNEL = 'token-service.clients';
@@ -8,6 +8,8 @@ export interface ClientCacheOptions {
   ttlMs: number;
   maxEntries: number;
   now: () => number;
+  /** Whether the database is known to be unreachable: expired entries then serve without asking it. */
+  databaseDown?: () => boolean;
 }
 
 /**
@@ -15,6 +17,11 @@ export interface ClientCacheOptions {
  * every request. The admin API calls `invalidate` when it changes or deletes a client; the event
  * reaches other replicas over the bus, and `ttlMs` bounds staleness if it does not. Unknown client
  * ids are never cached. Bounded: the oldest entry goes first.
+ *
+ * While the database is unreachable, an expired entry still serves: nobody can change a client
+ * then (the admin API needs the database), so the last record read still speaks for it, and its
+ * client keeps getting tokens through the outage. The cost: a change made on another replica just
+ * before the outage, whose event was lost, stays unseen here until the database is back.
  */
 export class ClientCache {
   private readonly entries = new Map<string, { record: ClientRecord; expiresAt: number }>();
@@ -42,9 +49,16 @@ export class ClientCache {
 
   async get(clientId: string): Promise<ClientRecord | undefined> {
     const entry = this.entries.get(clientId);
-    if (entry !== undefined && entry.expiresAt > this.options.now()) return entry.record;
+    if (entry !== undefined && (entry.expiresAt > this.options.now() || this.options.databaseDown?.() === true)) return entry.record;
     const generation = this.generation;
-    const record = await this.clients.get(clientId);
+    let record: ClientRecord | undefined;
+    try {
+      record = await this.clients.get(clientId);
+    } catch (error) {
+      const stale = this.entries.get(clientId);
+      if (stale !== undefined && error instanceof DatabaseUnavailableError) return stale.record;
+      throw error;
+    }
     if (record === undefined) {
       this.entries.delete(clientId);
     } else if (generation === this.generation && this.options.maxEntries > 0) {

@@ -1,6 +1,6 @@
 import type { Logger, SigningAlgorithm } from '../../platform/index.js';
 import { SecretsUnavailableError, type SecretsProvider } from '../../secrets/index.js';
-import type { Db, EventBus, RevocationRepository, SigningKeyRecord, SigningKeyRepository } from '../../store/index.js';
+import { DatabaseUnavailableError, type Db, type EventBus, type RevocationRepository, type SigningKeyRecord, type SigningKeyRepository } from '../../store/index.js';
 import { ACCESS_TOKEN_TYPE, KEY_CHANNEL, type KeyEvent } from '../../tokens/index.js';
 import type { RevocationService } from '../revocation-service.js';
 import { longestAccessTokenTtlMs } from '../token-minter.js';
@@ -192,7 +192,9 @@ export class KeyRing {
       await this.reload();
       await this.rotateIfDue();
     } catch (error) {
-      this.options.logger.error({ err: error }, 'key ring maintenance failed');
+      // The ring keeps signing from memory; an unreachable database is logged once, as the outage
+      // (database-watch.ts), not every tick, and the next tick tries again.
+      if (!(error instanceof DatabaseUnavailableError)) this.options.logger.error({ err: error }, 'key ring maintenance failed');
     }
   }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AuditHead } from '../../../store/index.js';
+import { DatabaseUnavailableError, type AuditHead } from '../../../store/index.js';
 import type { TokenServiceContext } from '../../context.js';
 import { problems } from '../schemas.js';
 
@@ -26,8 +26,9 @@ export function reportAuditHead(app: FastifyInstance, ctx: TokenServiceContext):
       const head = await ctx.store.audit.head();
       if (head !== null) reply.header('audit-head', formatHead(head));
     } catch (error) {
-      // The action has happened; failing its response now would only hide that it did.
-      reply.log.warn({ err: error }, 'audit head unavailable for the response');
+      // The action has happened; failing its response now would only hide that it did. An
+      // unreachable database is logged once, as the outage.
+      if (!(error instanceof DatabaseUnavailableError)) reply.log.warn({ err: error }, 'audit head unavailable for the response');
     }
     return payload;
   });

@@ -1,10 +1,13 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { listenLocal } from '../support/vault-standin/listen.js';
+import { listenLocal } from './vault-standin/listen.js';
+
+const DEFAULT_PORTS: Record<string, number> = { 'https:': 443, 'postgres:': 5432, 'postgresql:': 5432 };
 
 /**
- * A TCP proxy in front of a real Vault, so the live suite can make it unreachable in both
- * forms without touching Vault itself: `refuse()` stops listening (ECONNREFUSED), `hang()`
- * accepts connections and forwards nothing. `heal()` listens again on the same port.
+ * A TCP proxy in front of a real server (Vault in the live suite, PostgreSQL in the outage
+ * tests), so a test can make it unreachable in both forms without touching the server itself or
+ * others using it: `refuse()` stops listening (ECONNREFUSED), `hang()` accepts connections and
+ * forwards nothing. Both drop the connections already open. `heal()` listens again on the same port.
  */
 export class TcpFaultProxy {
   private readonly server: Server;
@@ -26,7 +29,7 @@ export class TcpFaultProxy {
 
   static async start(targetUrl: string): Promise<TcpFaultProxy> {
     const url = new URL(targetUrl);
-    const proxy = new TcpFaultProxy({ host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) });
+    const proxy = new TcpFaultProxy({ host: url.hostname, port: Number(url.port || DEFAULT_PORTS[url.protocol] || 80) });
     await proxy.listen(0);
     return proxy;
   }
@@ -35,6 +38,14 @@ export class TcpFaultProxy {
   addr(targetUrl: string): string {
     const url = new URL(targetUrl);
     return `${url.protocol}//127.0.0.1:${this.port}`;
+  }
+
+  /** `targetUrl` (a connection string) through the proxy: credentials, path and options kept. */
+  url(targetUrl: string): string {
+    const url = new URL(targetUrl);
+    url.hostname = '127.0.0.1';
+    url.port = String(this.port);
+    return url.toString();
   }
 
   async refuse(): Promise<void> {
