@@ -1,7 +1,10 @@
 import { join, resolve } from 'node:path';
 import { createEdgeService, demoRoutes, edgeSecretsStatus, startDemoUpstream } from './edge/index.js';
 import { createMesh } from './mesh/index.js';
-import { createLogger, createServiceMetrics, Readiness, SERVICE_ACCOUNTS, writeSecretFile, type Config, type Logger, type Registry } from './platform/index.js';
+import {
+  createLogger, createServiceMetrics, databaseFailure, dataDirFailure, listenFailure, Readiness, SERVICE_ACCOUNTS, writeSecretFile,
+  type Config, type Logger, type Registry,
+} from './platform/index.js';
 import { createSecretsProvider, type SecretsProvider, type SecretsSetup } from './secrets/index.js';
 import { openCache, openStore, PostgresDb, type Cache } from './store/index.js';
 import { createTokenService, REVOCATION_FEED_TOKEN_PATH, type TokenService } from './token-service/index.js';
@@ -14,7 +17,10 @@ export type Closers = Array<() => Promise<unknown>>;
 
 /** The provider's metrics (vault_up, vault_grace_remaining_seconds, …) go on the service's registry, so its /metrics shows them. */
 async function openSecrets(config: Config, logger: Logger, registry: Registry): Promise<SecretsSetup> {
-  return createSecretsProvider({ platform: { ...config.platform, dataDir: resolve(config.platform.dataDir) }, vault: config.vault, logger, registry });
+  const dataDir = resolve(config.platform.dataDir);
+  // Vault's failures name VAULT_ADDR or the login variables themselves; the local provider's are about AUTH_DATA_DIR.
+  return createSecretsProvider({ platform: { ...config.platform, dataDir }, vault: config.vault, logger, registry })
+    .catch((error: unknown) => { throw config.platform.secretsProvider === 'local' ? dataDirFailure(dataDir, error) : error; });
 }
 
 /** token-service with its secrets and store; dynamic database credentials swap the pool in place. */
@@ -31,14 +37,20 @@ export async function runTokenService(config: Config, closers: Closers): Promise
     onRedisError: (error) => logger.warn({ err: error }, 'redis error'),
     // PostgreSQL refusing the credentials (a lease revoked from outside) replaces them at once, not at the next lease check.
     ...(database ? { credentials: database.current(), onCredentialsRejected: (user: string) => database.replaceRejected(user) } : {}),
-  });
+  }).catch((error: unknown) => { throw databaseFailure({ ...config.platform, dataDir: resolve(config.platform.dataDir) }, error); });
   if (setup.database !== undefined && store.db instanceof PostgresDb) {
     const db = store.db;
     setup.database.onCredentials((credentials) => db.swapCredentials(credentials));
   }
   const service = await createTokenService({ config: config.tokenService, meshConfig: config.mesh, logger, store, secrets: setup.secrets, metrics });
   if (config.tokenService.adminToken === undefined) writeSecretFile(join(resolve(config.platform.dataDir), 'admin-token'), service.adminToken);
-  await service.listen();
+  const { host, port, internalHost, internalPort } = config.tokenService;
+  await service.listen().catch((error: unknown) => {
+    throw listenFailure(error, [
+      { hostVariable: 'TOKEN_SERVICE_HOST', host, portVariable: 'TOKEN_SERVICE_PORT', port },
+      { hostVariable: 'TOKEN_SERVICE_INTERNAL_HOST', host: internalHost, portVariable: 'TOKEN_SERVICE_INTERNAL_PORT', port: internalPort },
+    ]);
+  });
   closers.push(() => service.close(), () => store.close(), () => setup.secrets.close());
   return service;
 }
@@ -98,7 +110,9 @@ export async function runEdge(
     const provider = secrets;
     edge.readiness.register('secrets', () => edgeSecretsStatus(provider.status()));
   }
-  const url = await edge.start();
+  const url = await edge.start().catch((error: unknown) => {
+    throw listenFailure(error, [{ hostVariable: 'EDGE_HOST', host: config.edge.host, portVariable: 'EDGE_PORT', port: config.edge.port }]);
+  });
   closers.unshift(() => edge.close());
   if (!shared) closers.push(() => cache.close());
   return url;

@@ -7,5 +7,6 @@ export { createServiceMetrics, counter, gauge, Counter, Gauge, Histogram, Regist
 export { createHttpApp, sendProblem, type HttpAppOptions } from './http-server.js';
 export { forwardedChain, proxyTrustPredicate } from './client-address.js';
 export { closeOnSignals } from './shutdown.js';
+export { databaseFailure, dataDirFailure, listenFailure, namingVariable, printableUrl, StartupError } from './startup-error.js';
 export { restrictToOwner, writeSecretFile } from './secret-file.js';
 export { writeFileAtomically } from './atomic-file.js';

@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config/index.js';
+import { stdoutDestination } from './log-destination.js';
 
 export type { Logger } from 'pino';
 
@@ -37,6 +38,7 @@ interface RequestLike {
 export function createLogger(options: {
   level: LogLevel;
   name: string;
+  /** Where lines go; by default stdout, which a lost reader never turns into a hang (see log-destination.ts). */
   destination?: DestinationStream;
 }): Logger {
   return pino(
@@ -74,6 +76,6 @@ export function createLogger(options: {
         },
       },
     },
-    options.destination,
+    options.destination ?? stdoutDestination(),
   );
 }

@@ -2,12 +2,16 @@ import type { Logger } from './logger.js';
 
 /**
  * Runs the closers in order on SIGTERM/SIGINT (servers first, so in-flight requests drain,
- * then stores), and forces exit if they take longer than the grace period.
+ * then stores), and forces exit if they take longer than the grace period, or at once on a
+ * second signal (a second Ctrl-C, an orchestrator that has waited long enough).
  */
 export function closeOnSignals(logger: Logger, graceMs: number, closers: Array<() => Promise<unknown>>): void {
   let closing = false;
   const close = async (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      logger.warn({ signal }, 'second signal during shutdown; exiting now');
+      process.exit(1);
+    }
     closing = true;
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
@@ -25,6 +29,6 @@ export function closeOnSignals(logger: Logger, graceMs: number, closers: Array<(
     logger.info('shutdown complete');
     process.exit(0);
   };
-  process.once('SIGTERM', () => void close('SIGTERM'));
-  process.once('SIGINT', () => void close('SIGINT'));
+  process.on('SIGTERM', () => void close('SIGTERM'));
+  process.on('SIGINT', () => void close('SIGINT'));
 }

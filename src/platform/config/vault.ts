@@ -103,7 +103,8 @@ function readAuth(env: EnvReader): VaultAuthConfig {
     };
   }
   const token = env.secret('VAULT_TOKEN', 4);
-  if (token === undefined) env.fail('VAULT_TOKEN', 'is required when VAULT_AUTH_METHOD=token');
+  // A value too short is already reported by secret(); "required" is only for an unset one.
+  if (env.raw('VAULT_TOKEN') === undefined) env.fail('VAULT_TOKEN', 'is required when VAULT_AUTH_METHOD=token');
   return { method, token: token ?? '' };
 }
 

@@ -1,4 +1,4 @@
-import type { DependencyStatus, Logger, Registry, VaultConfig } from '../../platform/index.js';
+import { namingVariable, printableUrl, type DependencyStatus, type Logger, type Registry, type VaultAuthConfig, type VaultConfig } from '../../platform/index.js';
 import { assertSecretPath, SecretsUnavailableError, type LeaseView, type SecretData, type SecretsProvider } from '../provider.js';
 import { VaultClient } from './client.js';
 import { VaultConnection } from './connection.js';
@@ -69,12 +69,17 @@ export class VaultProvider implements SecretsProvider {
   /** Logs in, requests database credentials when configured, and starts watching Vault. Throws when Vault cannot be used. */
   static async start(options: VaultProviderOptions): Promise<VaultProvider> {
     const provider = new VaultProvider(options);
+    const { config } = options;
     try {
-      await provider.tokens.start();
-      await provider.database?.start();
+      await provider.tokens.start().catch((error: unknown) => {
+        throw startFailure(config, loginVariable(config.auth), error);
+      });
+      await provider.database?.start().catch((error: unknown) => {
+        throw startFailure(config, { variable: 'VAULT_DB_ROLE', value: config.databaseRole, refusal: 'Vault refused database credentials for this role' }, error);
+      });
     } catch (error) {
       await provider.close({ revokeLease: false });
-      throw new SecretsUnavailableError(`cannot start the Vault secrets provider: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw error;
     }
     provider.connection.start();
     options.logger.info({ vault: 'up', addr: options.config.addr, auth: options.config.auth.method }, 'vault: connected');
@@ -143,4 +148,30 @@ export class VaultProvider implements SecretsProvider {
     const reason = error instanceof VaultRequestError || isOutage(error) ? error.message : 'unexpected error';
     return new SecretsUnavailableError(`${what}: ${reason}`, { cause: error });
   }
+}
+
+/** What a refused login is about: the token itself, the AppRole pair, or the Kubernetes role. */
+function loginVariable(auth: VaultAuthConfig): { variable: string; value: string | undefined; refusal: string } {
+  switch (auth.method) {
+    case 'token': return { variable: 'VAULT_TOKEN', value: undefined, refusal: 'Vault refused the token' };
+    case 'approle': return { variable: 'VAULT_ROLE_ID or VAULT_SECRET_ID', value: undefined, refusal: 'Vault refused the AppRole login' };
+    case 'kubernetes': return { variable: 'VAULT_K8S_ROLE', value: auth.role, refusal: 'Vault refused the Kubernetes login' };
+  }
+}
+
+/**
+ * Why Vault cannot be used at start, as one line naming the variable to look at: VAULT_ADDR when
+ * Vault is unreachable, sealed or failing; the step's own variable when Vault refused it. A
+ * policy that denies a path, and an unreadable credential file, already say what is wrong.
+ */
+function startFailure(
+  config: VaultConfig,
+  step: { variable: string; value: string | undefined; refusal: string },
+  error: unknown,
+): SecretsUnavailableError {
+  const detail = error instanceof Error ? error.message : String(error);
+  let message = `cannot start the Vault secrets provider: ${detail}`;
+  if (isOutage(error)) message = namingVariable('VAULT_ADDR', printableUrl(config.addr), `Vault cannot be used: ${detail}`);
+  else if (error instanceof VaultRequestError && !(error instanceof VaultPermissionError)) message = namingVariable(step.variable, step.value, `${step.refusal}: ${detail}`);
+  return new SecretsUnavailableError(message, { cause: error });
 }
