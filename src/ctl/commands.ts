@@ -4,6 +4,7 @@ import { register as clients } from './clients.js';
 import { addGlobalOptions } from './connection.js';
 import { register as keys } from './keys.js';
 import { register as leases } from './leases.js';
+import { markRequiredOptions } from './required-options-help.js';
 import { register as revoke } from './revoke.js';
 import { register as status } from './status.js';
 import { register as certs } from './certs.js';
@@ -14,6 +15,7 @@ import { register as vault } from './vault.js';
  * `register(program)`, added here.
  */
 export function registerCommands(program: Command): void {
+  markRequiredOptions(program);
   addGlobalOptions(program);
   status(program);
   vault(program);
