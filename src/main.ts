@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { join, resolve } from 'node:path';
-import { closeOnSignals, ConfigError, createLogger, loadConfig, writeSecretFile, type Config } from './platform/index.js';
+import { closeOnSignals, ConfigError, createLogger, loadConfig, Readiness, writeSecretFile, type Config } from './platform/index.js';
 import { DEMO_AUDIENCE, runEdge, runTokenService, type Closers } from './run-services.js';
+import { startBanner, type StartedService } from './start-banner.js';
 import { ensureDemoClient, type TokenService } from './token-service/index.js';
 
 const ROLES = ['all', 'token-service', 'edge'] as const;
@@ -28,22 +29,6 @@ function readRole(): Role {
   return role as Role;
 }
 
-function welcome(config: Config, edgeUrl: string | undefined, demoSecretFile: string | undefined): string {
-  const issuer = config.tokenService.issuer;
-  const lines = [`auth-platform is up.`, `  token-service  ${issuer}  (internal API on port ${config.tokenService.internalPort})`];
-  if (edgeUrl !== undefined) lines.push(`  edge           ${edgeUrl}`);
-  if (demoSecretFile !== undefined) {
-    lines.push(
-      '',
-      '1. Get a token for the demo client:',
-      `   TOKEN=$(curl -s -u demo:$(cat ${demoSecretFile}) -d grant_type=client_credentials ${issuer}/oauth2/token | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')`,
-    );
-    if (edgeUrl !== undefined) lines.push('', '2. Call the protected demo API through the edge:', `   curl -s -H "Authorization: Bearer $TOKEN" ${edgeUrl}/demo/hello`);
-  }
-  lines.push('', `Admin token: ${config.tokenService.adminToken === undefined ? join(resolve(config.platform.dataDir), 'admin-token') : 'AUTH_ADMIN_TOKEN'}  (npm run authctl -- --help)`, '');
-  return lines.join('\n');
-}
-
 /** `npm start` runs every service in one process on the embedded defaults; `main.js <role>` runs one (Kubernetes). */
 async function main(): Promise<void> {
   const role = readRole();
@@ -54,9 +39,11 @@ async function main(): Promise<void> {
 
   let tokenService: TokenService | undefined;
   if (role !== 'edge') tokenService = await runTokenService(config, closers);
-  let edgeUrl: string | undefined;
+  let edge: { url: string; readiness: Readiness } | undefined;
   if (role !== 'token-service') {
-    edgeUrl = await runEdge(config, closers, tokenService && { cache: tokenService.context.store, revocationFeedToken: tokenService.revocationFeedToken, secrets: tokenService.context.secrets });
+    const readiness = new Readiness();
+    const url = await runEdge(config, closers, tokenService && { cache: tokenService.context.store, revocationFeedToken: tokenService.revocationFeedToken, secrets: tokenService.context.secrets }, readiness);
+    edge = { url, readiness };
   }
   let demoSecretFile: string | undefined;
   if (tokenService !== undefined && config.tokenService.demoClient) {
@@ -64,7 +51,14 @@ async function main(): Promise<void> {
     demoSecretFile = join(resolve(config.platform.dataDir), 'demo-client-secret');
     writeSecretFile(demoSecretFile, demo.secret);
   }
-  process.stdout.write(welcome(config, edgeUrl, demoSecretFile) + '\n');
+  // What /readyz says now, so the banner never calls a service up that is not.
+  const started: StartedService[] = [];
+  if (tokenService !== undefined) {
+    const note = `internal API on port ${config.tokenService.internalPort}`;
+    started.push({ name: 'token-service', url: config.tokenService.issuer, readiness: await tokenService.context.readiness.report(), note });
+  }
+  if (edge !== undefined) started.push({ name: 'edge', url: edge.url, readiness: await edge.readiness.report() });
+  process.stdout.write(startBanner(config, started, demoSecretFile) + '\n');
 }
 
 main().catch((error: unknown) => {

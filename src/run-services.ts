@@ -62,11 +62,13 @@ const EDGE_REDIS_SECRET = 'edge/redis';
  * The edge. In one process with token-service it shares the in-process bus, the secrets provider
  * and the revocation feed token; on its own it is a Vault client too, so its log tells the
  * runbook's `grep -i vault` story, and it reads the feed token token-service stored there.
+ * It registers its dependencies on `readiness`, which the caller may pass to report them itself.
  */
 export async function runEdge(
   config: Config,
   closers: Closers,
   shared?: { cache: Cache; revocationFeedToken: string; secrets: SecretsProvider },
+  readiness = new Readiness(),
 ): Promise<string> {
   const logger = createLogger({ level: config.platform.logLevel, name: 'auth-edge-service' });
   const metrics = createServiceMetrics('auth-edge');
@@ -96,7 +98,6 @@ export async function runEdge(
     closers.push(() => upstream.close());
     routes = demoRoutes(upstream.url, DEMO_AUDIENCE);
   }
-  const readiness = new Readiness();
   const mesh = await createMesh({ config: config.mesh, serviceAccount: SERVICE_ACCOUNTS.edge, logger, metrics, readiness });
   closers.push(async () => mesh.close());
   const tokenServiceDispatcher = mesh.createClient({ expectedServer: mesh.workloads(SERVICE_ACCOUNTS.tokenService) });

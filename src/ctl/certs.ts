@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
-import { SERVICE_ACCOUNTS, loadConfig, parseDuration, type MeshConfig } from '../platform/index.js';
+import { SERVICE_ACCOUNTS, parseDuration, type MeshConfig } from '../platform/index.js';
 import {
   certificateFiles,
   checkCertificates,
@@ -11,6 +11,7 @@ import {
   writeDevelopmentCertificates,
   type CertificateCheckLine,
 } from '../mesh/index.js';
+import { globalOptions } from './connection.js';
 
 const ALL_SERVICES = Object.values(SERVICE_ACCOUNTS);
 
@@ -21,14 +22,14 @@ export function register(program: Command): void {
   certs
     .command('issue')
     .description('Make a development CA and per-service certificates (SPIFFE IDs, ECDSA P-256) so local mTLS works')
-    .option('--dir <dir>', 'output directory (default: MESH_CERT_DIR, ./data/certs)')
+    .option('--dir <dir>', 'output directory (default: MESH_CERT_DIR, else AUTH_DATA_DIR/certs)')
     .option('--services <names>', 'comma-separated service accounts', ALL_SERVICES.join(','))
     .option('--trust-domain <domain>', 'SPIFFE trust domain (default: MESH_TRUST_DOMAIN)')
     .option('--namespace <ns>', 'namespace in the SPIFFE IDs (default: MESH_NAMESPACE)')
     .option('--days <n>', 'validity of the service certificates in days', '90')
     .option('--new-ca', 'replace the CA in the directory instead of reusing it')
-    .action(async (options: { dir?: string; services: string; trustDomain?: string; namespace?: string; days: string; newCa?: boolean }) => {
-      const mesh = loadConfig().mesh;
+    .action(async (options: { dir?: string; services: string; trustDomain?: string; namespace?: string; days: string; newCa?: boolean }, command: Command) => {
+      const { mesh } = globalOptions(command).config;
       const days = Number(options.days);
       if (!Number.isInteger(days) || days < 1) throw new Error('--days must be a whole number of days, at least 1');
       const written = await writeDevelopmentCertificates({
@@ -50,16 +51,17 @@ export function register(program: Command): void {
     .option('--file <path...>', 'certificate files to check (default: the configured files of every service and the CA bundle)')
     .option('--connect <host:port...>', 'services whose presented certificate to check')
     .option('--as <service-account>', 'whose client certificate to present when connecting', SERVICE_ACCOUNTS.ctl)
-    .option('--json', 'print JSON lines instead of a table')
-    .action(async (options: { within: string; file?: string[]; connect?: string[]; as: string; json?: boolean }) => {
+    .action(async (options: { within: string; file?: string[]; connect?: string[]; as: string }, command: Command) => {
+      // --json is the program's (one JSON object per line here), wherever it is written on the line.
+      const globals = globalOptions(command);
       const withinMs = parseDuration(options.within);
       if (withinMs === undefined) throw new Error(`--within must be a duration such as 7d or 12h (got ${JSON.stringify(options.within)})`);
-      const mesh = loadConfig().mesh;
+      const { mesh } = globals.config;
       const files = options.file ?? (await existingFiles(configuredFiles(mesh)));
       const endpoints = options.connect ?? [];
       if (files.length === 0 && endpoints.length === 0) throw new Error(`no certificate files found (MESH_CERT_DIR=${mesh.certDir}); pass --file or --connect`);
       const result = await checkCertificates({ files, endpoints, withinMs, clientTls: await clientCertificate(mesh, options.as) });
-      process.stdout.write(options.json ? result.lines.map((l) => JSON.stringify(l)).join('\n') + '\n' : table(result.lines));
+      process.stdout.write(globals.json ? result.lines.map((l) => JSON.stringify(l)).join('\n') + '\n' : table(result.lines));
       if (!result.ok) process.exitCode = 1;
     });
 }

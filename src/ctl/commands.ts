@@ -1,7 +1,6 @@
-import type { Command } from 'commander';
 import { register as audit } from './audit.js';
 import { register as clients } from './clients.js';
-import { addGlobalOptions } from './connection.js';
+import { addGlobalOptions, type AuthctlProgram } from './connection.js';
 import { register as keys } from './keys.js';
 import { register as leases } from './leases.js';
 import { markRequiredOptions } from './required-options-help.js';
@@ -14,7 +13,7 @@ import { register as vault } from './vault.js';
  * Every command group, in runbook order. A new group is a module exporting
  * `register(program)`, added here.
  */
-export function registerCommands(program: Command): void {
+export function registerCommands(program: AuthctlProgram): void {
   markRequiredOptions(program);
   addGlobalOptions(program);
   status(program);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../platform/index.js';
 import type { LeaseView } from '../secrets/index.js';
-import { AdminApi, globalOptions, output, table, type GlobalOptions } from './connection.js';
+import { AdminApi, globalOptions, output, platformEndpoints, table, type GlobalOptions, type ServiceEndpoint } from './connection.js';
 import { readSecretsView, type SecretsView } from './secrets-view.js';
 import { print, vaultClientFromEnv } from './vault.js';
 
@@ -21,8 +21,8 @@ async function tokenServiceLeases(globals: GlobalOptions): Promise<LeasesView> {
 }
 
 /** The edge takes no database credentials; its /readyz still says whether it is up and on Vault. */
-async function edgeLeases(edgeUrl: string): Promise<LeasesView> {
-  const view: SecretsView = await readSecretsView(edgeUrl);
+async function edgeLeases(edge: ServiceEndpoint): Promise<LeasesView> {
+  const view: SecretsView = await readSecretsView(edge);
   if (!view.reachable) return { error: view.error };
   if (view.provider !== 'vault') return { provider: view.provider, leases: [], note: 'does not use Vault' };
   return { provider: 'vault', leases: [], note: 'holds no lease (the edge takes no database credentials)' };
@@ -49,10 +49,9 @@ export function register(program: Command): void {
   leases
     .command('list')
     .description("the database lease each service holds (id, TTL, last renewal), as it sees it: no log grepping, no Vault token, works while Vault is down")
-    .option('--edge-url <url>', 'auth-edge-service base URL (AUTHCTL_EDGE_URL)', process.env.AUTHCTL_EDGE_URL ?? 'http://127.0.0.1:8081')
-    .action(async (options: { edgeUrl: string }, command: Command) => {
+    .action(async (_options: unknown, command: Command) => {
       const globals = globalOptions(command);
-      const [tokenService, edge] = await Promise.all([tokenServiceLeases(globals), edgeLeases(options.edgeUrl)]);
+      const [tokenService, edge] = await Promise.all([tokenServiceLeases(globals), edgeLeases((await platformEndpoints(globals)).edge)]);
       const services = { 'token-service': tokenService, 'auth-edge-service': edge };
       output(globals, services, () => table(Object.entries(services).flatMap(([service, view]) => rows(service, view)), COLUMNS));
       if (Object.values(services).some((view) => 'error' in view)) process.exitCode = 1;

@@ -1,3 +1,5 @@
+import type { ServiceEndpoint } from './connection.js';
+
 /**
  * How a service sees its secrets provider, read from its own /readyz (the `secrets` dependency):
  * what `authctl vault status` and `authctl leases list` show whatever Vault's state, since the
@@ -12,12 +14,12 @@ interface ReadinessBody {
   dependencies?: Record<string, { status?: string; provider?: string; vault?: string; graceRemainingMs?: number; detail?: string }>;
 }
 
-export async function readSecretsView(baseUrl: string): Promise<SecretsView> {
-  const url = `${baseUrl.replace(/\/$/, '')}/readyz`;
+export async function readSecretsView(endpoint: ServiceEndpoint): Promise<SecretsView> {
+  const url = `${endpoint.url}/readyz`;
   let body: ReadinessBody;
   try {
     // 503 (not ready) still carries the report.
-    body = (await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).json()) as ReadinessBody;
+    body = (await (await endpoint.fetch('/readyz', { signal: AbortSignal.timeout(5_000) })).json()) as ReadinessBody;
   } catch (error) {
     return { url, reachable: false, error: `cannot reach ${url}: ${reasonOf(error)}` };
   }

@@ -1,18 +1,26 @@
 import type { Command } from 'commander';
-import { AdminApi, globalOptions, output, type GlobalOptions } from './connection.js';
+import { AdminApi, globalOptions, output, platformEndpoints, type GlobalOptions, type ServiceEndpoint } from './connection.js';
 
 interface ReadinessReport {
+  url: string;
   status: string;
   dependencies: Record<string, { status: string; detail?: string; [k: string]: unknown }>;
 }
 
-async function readiness(url: string): Promise<ReadinessReport | { status: 'unreachable'; error: string }> {
+/** The service's own /readyz (503 still carries the report), or why it gave none, naming the URL asked. */
+async function readiness(endpoint: ServiceEndpoint): Promise<ReadinessReport | { url: string; status: 'unreachable' | 'unknown'; error: string }> {
+  const url = endpoint.url;
+  let response;
   try {
-    const response = await fetch(`${url.replace(/\/$/, '')}/readyz`, { signal: AbortSignal.timeout(5000) });
-    return (await response.json()) as ReadinessReport;
+    response = await endpoint.fetch('/readyz', { signal: AbortSignal.timeout(5000) });
   } catch (error) {
-    return { status: 'unreachable', error: error instanceof Error ? error.message : String(error) };
+    return { url, status: 'unreachable', error: error instanceof Error ? error.message : String(error) };
   }
+  const report = (await response.json().catch(() => undefined)) as Partial<ReadinessReport> | undefined;
+  if (typeof report?.status !== 'string' || typeof report.dependencies !== 'object') {
+    return { url, status: 'unknown', error: `${url}/readyz answered ${response.status} without a readiness report: is it ${endpoint.name}?` };
+  }
+  return { url, status: report.status, dependencies: report.dependencies };
 }
 
 /** The audit log's head, to note outside the database; it needs the admin token, which status otherwise does not. */
@@ -30,14 +38,15 @@ export function register(program: Command): void {
   program
     .command('status')
     .description('readiness of each service, dependency by dependency (Vault, database, keys, JWKS, certificates)')
-    .option('--edge-url <url>', 'auth-edge-service base URL (AUTHCTL_EDGE_URL)', process.env.AUTHCTL_EDGE_URL ?? 'http://127.0.0.1:8081')
-    .action(async (options: { edgeUrl: string }, command: Command) => {
+    .action(async (_options: unknown, command: Command) => {
       const globals = globalOptions(command);
-      const services = { 'token-service': await readiness(globals.url), 'auth-edge-service': await readiness(options.edgeUrl) };
+      const endpoints = await platformEndpoints(globals);
+      const [tokenService, edge] = await Promise.all([readiness(endpoints.tokenService), readiness(endpoints.edge)]);
+      const services = { 'token-service': tokenService, 'auth-edge-service': edge };
       const audit = services['token-service'].status === 'unreachable' ? { error: 'token-service unreachable' } : await auditHead(globals);
       output(globals, { ...services, auditHead: audit }, () => {
         const sections = Object.entries(services).map(([name, report]) => {
-          const lines = [`${name}: ${report.status}`];
+          const lines = [`${name}: ${report.status}  (${report.url})`];
           if ('dependencies' in report) {
             for (const [dep, s] of Object.entries(report.dependencies)) lines.push(`  ${dep.padEnd(14)} ${s.status}${s.detail ? `  (${s.detail})` : ''}`);
           } else {
@@ -48,6 +57,6 @@ export function register(program: Command): void {
         sections.push('head' in audit ? `audit head: ${audit.head ?? '(empty log)'}` : `audit head: unavailable (${audit.error})`);
         return sections.join('\n');
       });
-      if (Object.values(services).some((s) => s.status === 'not_ready' || s.status === 'unreachable')) process.exitCode = 1;
+      if (Object.values(services).some((s) => s.status !== 'ready' && s.status !== 'degraded')) process.exitCode = 1;
     });
 }

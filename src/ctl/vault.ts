@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EnvReader } from '../platform/index.js';
 import { VaultClient, VaultHttp, type SealStatus } from '../secrets/index.js';
+import { globalOptions, platformEndpoints } from './connection.js';
 import { describeSecretsView, readSecretsView } from './secrets-view.js';
 
 /**
@@ -16,11 +17,11 @@ export function register(program: Command): void {
   vault
     .command('status')
     .description("Vault's seal status and health when it answers, and each service's own view (state, grace left) whatever Vault's state")
-    .option('--edge-url <url>', 'auth-edge-service base URL (AUTHCTL_EDGE_URL)', process.env.AUTHCTL_EDGE_URL ?? 'http://127.0.0.1:8081')
-    .action(async (options: { edgeUrl: string }, command: Command) => {
-      const globals = command.optsWithGlobals<{ url: string; json?: boolean }>();
+    .action(async (_options: unknown, command: Command) => {
+      const globals = globalOptions(command);
+      const endpoints = await platformEndpoints(globals);
       // The services first: in an outage their view (how much grace is left) is what matters.
-      const [tokenService, edge] = await Promise.all([readSecretsView(globals.url), readSecretsView(options.edgeUrl)]);
+      const [tokenService, edge] = await Promise.all([readSecretsView(endpoints.tokenService), readSecretsView(endpoints.edge)]);
       const services = { 'token-service': tokenService, 'auth-edge-service': edge };
       const addr = vaultAddrFromEnv();
       const vault = await vaultView(addr);

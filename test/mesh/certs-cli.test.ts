@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { checkCertificates, clientTlsOptions, loadCertificateMaterial, writeDevelopmentCertificates } from '../../src/mesh/index.js';
 import { createPki, startInternalService } from './support.js';
 import { entrypoint } from '../support/entrypoints.js';
+import { runAuthctl } from '../support/authctl.js';
 
 const DAY_MS = 86_400_000;
 const SERVICES = ['token-service', 'auth-edge-service', 'authctl'];
@@ -56,6 +57,15 @@ describe('authctl certs issue', () => {
     const passing = run('7d');
     assert.equal(passing.status, 0, passing.stderr);
     assert.match(passing.stdout, /spiffe:\/\/cluster\.local\/ns\/auth-platform\/sa\/authctl/);
+  });
+
+  it('prints one JSON object per certificate for --json, written after the command or before it', async () => {
+    for (const args of [['certs', 'check', '--json'], ['--json', 'certs', 'check']]) {
+      const result = await runAuthctl({ MESH_CERT_DIR: dir }, ...args);
+      assert.equal(result.code, 0, result.stderr);
+      const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { spiffeId?: string });
+      assert.ok(lines.some((line) => line.spiffeId === 'spiffe://cluster.local/ns/auth-platform/sa/authctl'), `authctl ${args.join(' ')}:\n${result.stdout}`);
+    }
   });
 });
 

@@ -32,6 +32,16 @@ export async function createTestSchema(): Promise<{ schema: string; drop(): Prom
   };
 }
 
+/**
+ * `DATABASE_URL` for a service process confined to `schema`: starting on PostgreSQL takes a second
+ * where initialising an embedded PGlite takes tens of seconds on a loaded machine.
+ */
+export function databaseUrlForSchema(schema: string): string {
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
 const TEMPLATE_DIR = join('node_modules', '.cache', 'auth-platform');
 
 /**

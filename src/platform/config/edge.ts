@@ -2,6 +2,7 @@ import type { EnvReader } from './env-reader.js';
 import { z } from 'zod';
 import { parseByteSize } from './byte-size.js';
 import { parseDuration } from './duration.js';
+import { listenerUrl, type ListenerScheme } from './listener-url.js';
 import { NO_PROXY_TRUST, proxyTrustSchema, type ProxyTrust } from './proxy-trust.js';
 
 /** A token bucket as configured: `capacity` requests, refilled at `capacity` per `windowMs`. */
@@ -90,10 +91,10 @@ function readRateRule(env: EnvReader, name: string, fallback: string): EdgeRateR
   return { capacity, windowMs };
 }
 
-/** `http://host:port` for a listener token-service opens itself; a bad port is reported by its own section. */
-function localAddress(host: string, port: string | undefined, fallbackPort: string): string {
+/** The URL of a listener token-service opens itself; a bad port is reported by its own section. */
+function localAddress(scheme: ListenerScheme, host: string, port: string | undefined, fallbackPort: string): string {
   const usablePort = port !== undefined && /^\d{1,5}$/.test(port) && Number(port) <= 65535 ? port : fallbackPort;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${usablePort}`;
+  return listenerUrl(scheme, host, usablePort);
 }
 
 const BYTE_SIZE = z.string().transform((text, context) => {
@@ -110,13 +111,14 @@ function readRequestTimeouts(env: EnvReader): { requestHeadersTimeoutMs: number;
   return { requestHeadersTimeoutMs, requestTimeoutMs };
 }
 
-export function readEdgeConfig(env: EnvReader): EdgeConfig {
+/** `scheme`: how token-service's listeners serve (`https` under native mTLS), for the default URLs and issuer. */
+export function readEdgeConfig(env: EnvReader, scheme: ListenerScheme = 'http'): EdgeConfig {
   // By default token-service runs beside the edge: its own listen addresses (validated in its section).
   const tokenServiceHost = env.raw('TOKEN_SERVICE_HOST') ?? '127.0.0.1';
-  const tokenServiceUrl = env.url('EDGE_TOKEN_SERVICE_URL', localAddress(tokenServiceHost, env.raw('TOKEN_SERVICE_PORT'), '8080')) ?? '';
+  const tokenServiceUrl = env.url('EDGE_TOKEN_SERVICE_URL', localAddress(scheme, tokenServiceHost, env.raw('TOKEN_SERVICE_PORT'), '8080')) ?? '';
   const tokenServiceInternalUrl = env.url(
     'EDGE_TOKEN_SERVICE_INTERNAL_URL',
-    localAddress(env.raw('TOKEN_SERVICE_INTERNAL_HOST') ?? tokenServiceHost, env.raw('TOKEN_SERVICE_INTERNAL_PORT'), '8443'),
+    localAddress(scheme, env.raw('TOKEN_SERVICE_INTERNAL_HOST') ?? tokenServiceHost, env.raw('TOKEN_SERVICE_INTERNAL_PORT'), '8443'),
   ) ?? '';
   // The issuer defaults the way token-service's does, so one AUTH_ISSUER serves both services.
   const issuer = env.url('EDGE_ISSUER', env.raw('AUTH_ISSUER') ?? tokenServiceUrl) ?? '';

@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import type { EnvReader } from './env-reader.js';
+import type { ListenerScheme } from './listener-url.js';
+import { DEFAULT_DATA_DIR } from './platform.js';
 // The identity grammar is a dependency-free leaf of src/mesh; reading it here lets a bad allowlist
 // entry fail at start naming its variable, like every other setting. Nothing else of mesh is imported.
 import { ALLOWLIST_ENTRY_FORMS, parseAllowlistEntry } from '../../mesh/allowlist.js';
@@ -6,6 +9,11 @@ import { isKubernetesName, isTrustDomain } from '../../mesh/identity.js';
 
 export const MESH_MODES = ['none', 'native', 'linkerd'] as const;
 export type MeshMode = (typeof MESH_MODES)[number];
+
+/** Our listeners serve TLS only with native mTLS; under Linkerd the proxies do, and the services speak plain HTTP. */
+export function listenerScheme(mode: MeshMode): ListenerScheme {
+  return mode === 'native' ? 'https' : 'http';
+}
 
 /** The Kubernetes service account, and so the identity, of each workload (see deploy/k8s). */
 export const SERVICE_ACCOUNTS = {
@@ -24,7 +32,10 @@ export interface MeshConfig {
   trustDomain: string;
   /** The namespace the default allowlists name. */
   namespace: string;
-  /** Where `authctl certs issue` writes and where each service finds `<service-account>.crt|.key` and `ca.crt` by default. */
+  /**
+   * Where `authctl certs issue` writes and where each service finds `<service-account>.crt|.key`
+   * and `ca.crt` by default: `<AUTH_DATA_DIR>/certs`, beside the rest of the embedded state.
+   */
   certDir: string;
   /** Explicit files override the per-service defaults in `certDir` (one service per process, as in Kubernetes). */
   certFile: string | undefined;
@@ -59,7 +70,7 @@ export function readMeshConfig(env: EnvReader): MeshConfig {
     mode,
     trustDomain,
     namespace,
-    certDir: env.string('MESH_CERT_DIR', './data/certs'),
+    certDir: env.string('MESH_CERT_DIR', join(env.string('AUTH_DATA_DIR', DEFAULT_DATA_DIR), 'certs')),
     certFile: env.string('MESH_CERT_FILE'),
     keyFile: env.string('MESH_KEY_FILE'),
     caFile: env.string('MESH_CA_FILE'),

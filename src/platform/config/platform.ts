@@ -3,6 +3,8 @@ import type { EnvReader } from './env-reader.js';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const DEFAULT_DATA_DIR = './data';
+
 export interface PlatformConfig {
   logLevel: LogLevel;
   /** Where the embedded defaults keep their state: the PGlite database, the local secrets, the admin token. */
@@ -25,7 +27,7 @@ export function readPlatformConfig(env: EnvReader): PlatformConfig {
   }
   return {
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    dataDir: env.string('AUTH_DATA_DIR', './data'),
+    dataDir: env.string('AUTH_DATA_DIR', DEFAULT_DATA_DIR),
     databaseUrl: env.url('DATABASE_URL'),
     databasePoolSize: env.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     redisUrl: env.url('REDIS_URL'),

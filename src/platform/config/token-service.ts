@@ -1,4 +1,5 @@
 import type { EnvReader } from './env-reader.js';
+import { listenerUrl, type ListenerScheme } from './listener-url.js';
 import { NO_PROXY_TRUST, proxyTrustSchema, type ProxyTrust } from './proxy-trust.js';
 
 export const SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const;
@@ -33,7 +34,8 @@ export interface TokenServiceConfig {
   demoClient: boolean;
 }
 
-export function readTokenServiceConfig(env: EnvReader): TokenServiceConfig {
+/** `scheme`: how the listeners serve (`https` under native mTLS), so the default issuer is the URL clients reach. */
+export function readTokenServiceConfig(env: EnvReader, scheme: ListenerScheme = 'http'): TokenServiceConfig {
   const host = env.string('TOKEN_SERVICE_HOST', '127.0.0.1');
   const port = env.int('TOKEN_SERVICE_PORT', 8080, { min: 0, max: 65535 });
   const accessTokenTtlMs = env.duration('AUTH_ACCESS_TOKEN_TTL', '10m', { minMs: 1000 });
@@ -42,7 +44,7 @@ export function readTokenServiceConfig(env: EnvReader): TokenServiceConfig {
     env.fail('AUTH_KEY_RETENTION', 'must be at least AUTH_ACCESS_TOKEN_TTL, or tokens would outlive their key');
   }
   const rotation = env.string('AUTH_KEY_ROTATION_INTERVAL', '30d');
-  const issuer = env.url('AUTH_ISSUER', `http://${host.includes(':') ? `[${host}]` : host}:${port}`) ?? '';
+  const issuer = env.url('AUTH_ISSUER', listenerUrl(scheme, host, port)) ?? '';
   // RFC 8414 §2: the issuer is a URL with no query or fragment (clients compare it byte for byte).
   if (issuer !== '' && (new URL(issuer).search !== '' || new URL(issuer).hash !== '' || issuer.endsWith('?') || issuer.endsWith('#'))) {
     env.fail('AUTH_ISSUER', 'must have no query or fragment (RFC 8414)');
