@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { Agent, fetch } from 'undici';
-import { writeDevelopmentCertificates } from '../../src/mesh/index.js';
-import { basicAuth, startTestTokenService, type TestClient, type TokenResponse, type TestTokenService } from '../support/token-service.js';
-
-const spiffe = (sa: string) => `spiffe://cluster.local/ns/auth-platform/sa/${sa}`;
+import { fetch } from 'undici';
+import { basicAuth, type TestClient, type TokenResponse, type TestTokenService } from '../support/token-service.js';
+import { spiffe, startMeshTokenService, type MeshTokenService } from './support.js';
 
 /**
  * An identity-bound client's tokens belong to its workload, whichever way they are issued: the
@@ -16,35 +11,20 @@ const spiffe = (sa: string) => `spiffe://cluster.local/ns/auth-platform/sa/${sa}
  * client_credentials does (test/mesh/token-service-mtls.test.ts).
  */
 describe('identity-bound clients under every grant (native mTLS)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bound-grants-'));
+  let mesh: MeshTokenService;
   let ts: TestTokenService;
-  const agents = new Map<string, Agent>();
   /** A connection presenting the certificate of `serviceAccount`, or none. */
-  const as = (serviceAccount?: string) => {
-    const key = serviceAccount ?? '';
-    if (!agents.has(key)) {
-      const ca = readFileSync(join(dir, 'ca.crt'));
-      agents.set(key, new Agent({
-        connect: serviceAccount === undefined
-          ? { ca }
-          : { ca, cert: readFileSync(join(dir, `${serviceAccount}.crt`)), key: readFileSync(join(dir, `${serviceAccount}.key`)) },
-      }));
-    }
-    return agents.get(key)!;
-  };
+  const as = (serviceAccount?: string) => mesh.as(serviceAccount);
 
   before(async () => {
-    await writeDevelopmentCertificates({
-      dir, trustDomain: 'cluster.local', namespace: 'auth-platform', validityDays: 1,
+    mesh = await startMeshTokenService({
+      dirPrefix: 'bound-grants-',
       serviceAccounts: ['token-service', 'authctl', 'login-service', 'billing-worker', 'other-worker'],
+      env: { MESH_ALLOW_ISSUE: spiffe('login-service') },
     });
-    ts = await startTestTokenService({ env: { MESH: 'native', MESH_CERT_DIR: dir, MESH_ALLOW_ISSUE: spiffe('login-service') } });
+    ts = mesh.ts;
   });
-  after(async () => {
-    await Promise.all([...agents.values()].map((a) => a.close()));
-    await ts?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => mesh?.close());
 
   const internal = (caller: string, method: string, path: string, body?: unknown) =>
     fetch(ts.internalUrl + path, {

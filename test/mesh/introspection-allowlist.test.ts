@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Agent, fetch } from 'undici';
-import { writeDevelopmentCertificates } from '../../src/mesh/index.js';
+import { fetch } from 'undici';
 import { basicAuth, startTestTokenService, type TestClient, type TestTokenService } from '../support/token-service.js';
-
-const spiffe = (sa: string) => `spiffe://cluster.local/ns/auth-platform/sa/${sa}`;
+import { spiffe, startMeshTokenService, type MeshTokenService } from './support.js';
 const linkerd = (sa: string) => `${sa}.auth-platform.serviceaccount.identity.linkerd.cluster.local`;
 
 interface Introspection {
@@ -41,37 +36,22 @@ async function clientWithToken(ts: TestTokenService, adminInit: Record<string, u
  * caller holding valid client credentials.
  */
 describe('MESH_ALLOW_INTROSPECT under native mTLS', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'introspect-allow-'));
+  let mesh: MeshTokenService;
   let ts: TestTokenService;
   let client: TestClient;
   let token: string;
-  const agents = new Map<string, Agent>();
-  const as = (serviceAccount?: string) => {
-    const key = serviceAccount ?? '';
-    if (!agents.has(key)) {
-      const ca = readFileSync(join(dir, 'ca.crt'));
-      agents.set(key, new Agent({
-        connect: serviceAccount === undefined
-          ? { ca }
-          : { ca, cert: readFileSync(join(dir, `${serviceAccount}.crt`)), key: readFileSync(join(dir, `${serviceAccount}.key`)) },
-      }));
-    }
-    return agents.get(key)!;
-  };
+  const as = (serviceAccount?: string) => mesh.as(serviceAccount);
 
   before(async () => {
-    await writeDevelopmentCertificates({
-      dir, trustDomain: 'cluster.local', namespace: 'auth-platform', validityDays: 1,
+    mesh = await startMeshTokenService({
+      dirPrefix: 'introspect-allow-',
       serviceAccounts: ['token-service', 'authctl', 'auth-edge-service', 'orders-api', 'billing-worker'],
+      env: { MESH_ALLOW_INTROSPECT: `${spiffe('auth-edge-service')},${spiffe('orders-api')}` },
     });
-    ts = await startTestTokenService({ env: { MESH: 'native', MESH_CERT_DIR: dir, MESH_ALLOW_INTROSPECT: `${spiffe('auth-edge-service')},${spiffe('orders-api')}` } });
+    ts = mesh.ts;
     ({ client, token } = await clientWithToken(ts, { dispatcher: as('authctl') }, { dispatcher: as('billing-worker') }, { bound_identity: spiffe('billing-worker') }));
   });
-  after(async () => {
-    await Promise.all([...agents.values()].map((a) => a.close()));
-    await ts?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => mesh?.close());
 
   const introspect = async (caller: string | undefined): Promise<Introspection> => {
     const response = await fetch(`${ts.url}/oauth2/introspect`, {

@@ -1,16 +1,23 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
+import { Agent } from 'undici';
 import { EnvReader, Readiness, createHttpApp, createLogger, createServiceMetrics, type Env, type Logger, type MeshConfig, type ServiceMetrics } from '../../src/platform/index.js';
 import { readMeshConfig } from '../../src/platform/config/mesh.js';
 import { createMesh, serviceIdentity, type ClientCertificatePolicy, type Mesh, type ServiceIdentity } from '../../src/mesh/index.js';
 import { createDevelopmentCa, issueServiceCertificate, type DevelopmentCa, type Validity } from '../../src/mesh/development-ca.js';
+import { writeDevelopmentCertificates } from '../../src/mesh/index.js';
+import { startTestTokenService, type TestTokenService } from '../support/token-service.js';
 
 export const TRUST_DOMAIN = 'cluster.local';
 export const NAMESPACE = 'auth-platform';
+
+/** The SPIFFE ID of `serviceAccount` in the test trust domain and namespace. */
+export const spiffe = (serviceAccount: string) => `spiffe://${TRUST_DOMAIN}/ns/${NAMESPACE}/sa/${serviceAccount}`;
 
 export function identity(serviceAccount: string, trustDomain = TRUST_DOMAIN, namespace = NAMESPACE): ServiceIdentity {
   const id = serviceIdentity(trustDomain, namespace, serviceAccount);
@@ -146,4 +153,48 @@ export function httpsGet(port: number, path: string, tls: ConnectionOptions, hea
 export async function httpGet(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+export interface MeshTokenService {
+  ts: TestTokenService;
+  /** A connection presenting the certificate of `serviceAccount`, or none; one pooled agent per caller. */
+  as(serviceAccount?: string): Agent;
+  close(): Promise<void>;
+}
+
+/**
+ * A token-service under MESH=native with development certificates (`writeDevelopmentCertificates`)
+ * for `serviceAccounts` in a temp dir; closing closes every agent, the service and the dir.
+ */
+export async function startMeshTokenService(options: { dirPrefix: string; serviceAccounts: string[]; env?: Record<string, string> }): Promise<MeshTokenService> {
+  const dir = await mkdtemp(join(tmpdir(), options.dirPrefix));
+  let ts: TestTokenService;
+  try {
+    await writeDevelopmentCertificates({ dir, trustDomain: TRUST_DOMAIN, namespace: NAMESPACE, validityDays: 1, serviceAccounts: options.serviceAccounts });
+    ts = await startTestTokenService({ env: { MESH: 'native', MESH_CERT_DIR: dir, ...options.env } });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const agents = new Map<string, Agent>();
+  return {
+    ts,
+    as(serviceAccount) {
+      const key = serviceAccount ?? '';
+      if (!agents.has(key)) {
+        const ca = readFileSync(join(dir, 'ca.crt'));
+        agents.set(key, new Agent({
+          connect: serviceAccount === undefined
+            ? { ca }
+            : { ca, cert: readFileSync(join(dir, `${serviceAccount}.crt`)), key: readFileSync(join(dir, `${serviceAccount}.key`)) },
+        }));
+      }
+      return agents.get(key)!;
+    },
+    async close() {
+      await Promise.all([...agents.values()].map((a) => a.close()));
+      await ts.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,47 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { Agent, fetch } from 'undici';
-import { writeDevelopmentCertificates } from '../../src/mesh/index.js';
-import { basicAuth, startTestTokenService, type TestClient, type TestTokenService } from '../support/token-service.js';
-
-const TRUST_DOMAIN = 'cluster.local';
-const NAMESPACE = 'auth-platform';
-const spiffe = (sa: string) => `spiffe://${TRUST_DOMAIN}/ns/${NAMESPACE}/sa/${sa}`;
+import { fetch } from 'undici';
+import { basicAuth, type TestClient, type TestTokenService } from '../support/token-service.js';
+import { spiffe, startMeshTokenService, type MeshTokenService } from './support.js';
 
 describe('token-service under native mTLS', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mtls-'));
+  let mesh: MeshTokenService;
   let ts: TestTokenService;
-  const agents = new Map<string, Agent>();
   /** A client presenting the certificate of `serviceAccount`, or none. */
-  const as = (serviceAccount?: string) => {
-    const key = serviceAccount ?? '';
-    if (!agents.has(key)) {
-      const ca = readFileSync(join(dir, 'ca.crt'));
-      agents.set(key, new Agent({
-        connect: serviceAccount === undefined
-          ? { ca }
-          : { ca, cert: readFileSync(join(dir, `${serviceAccount}.crt`)), key: readFileSync(join(dir, `${serviceAccount}.key`)) },
-      }));
-    }
-    return agents.get(key)!;
-  };
+  const as = (serviceAccount?: string) => mesh.as(serviceAccount);
 
   before(async () => {
-    await writeDevelopmentCertificates({
-      dir, trustDomain: TRUST_DOMAIN, namespace: NAMESPACE, validityDays: 1,
+    mesh = await startMeshTokenService({
+      dirPrefix: 'mtls-',
       serviceAccounts: ['token-service', 'auth-edge-service', 'authctl', 'billing-worker', 'other-worker'],
     });
-    ts = await startTestTokenService({ env: { MESH: 'native', MESH_CERT_DIR: dir } });
+    ts = mesh.ts;
   });
-  after(async () => {
-    await Promise.all([...agents.values()].map((a) => a.close()));
-    await ts.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => mesh?.close());
 
   const admin = (serviceAccount: string | undefined, path: string, init: { method?: string; body?: unknown } = {}) =>
     fetch(ts.internalUrl + path, {
