@@ -57,8 +57,13 @@ describe('token-service under native mTLS', () => {
   });
 
   test('the revocation feed answers the edge and refuses other workloads', async () => {
-    assert.equal((await admin('auth-edge-service', '/internal/revocations?since=0')).status, 200);
-    assert.equal((await admin('billing-worker', '/internal/revocations?since=0')).status, 403);
+    const feed = (serviceAccount: string) =>
+      fetch(`${ts.internalUrl}/internal/revocations?since=0`, {
+        headers: { authorization: `Bearer ${ts.revocationFeedToken}` },
+        dispatcher: as(serviceAccount),
+      });
+    assert.equal((await feed('auth-edge-service')).status, 200);
+    assert.equal((await feed('billing-worker')).status, 403);
   });
 
   test('an identity-bound client gets a token only from its own workload, and the token records the binding', async () => {
