@@ -51,7 +51,7 @@ export class ServiceUnreachableError extends Error {
 }
 
 /** fetch says only "fetch failed"; the reason (ECONNREFUSED, a TLS verification code) is in its cause. */
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   const message = typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : String(error);
   const code = typeof cause?.code === 'string' ? cause.code : undefined;

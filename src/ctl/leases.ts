@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseDuration } from '../platform/index.js';
 import type { LeaseView } from '../secrets/index.js';
 import { AdminApi, globalOptions, output, platformEndpoints, table, type GlobalOptions, type ServiceEndpoint } from './connection.js';
-import { readSecretsView, type SecretsView } from './secrets-view.js';
+import { askBoth, readSecretsView, type SecretsView } from './secrets-view.js';
 import { print, vaultClientFromEnv } from './vault.js';
 
 /** One service's answer, or the URL it could not be asked at and why. */
@@ -51,8 +51,7 @@ export function register(program: Command): void {
     .description("the database lease each service holds (id, TTL, last renewal), as it sees it: no log grepping, no Vault token, works while Vault is down")
     .action(async (_options: unknown, command: Command) => {
       const globals = globalOptions(command);
-      const [tokenService, edge] = await Promise.all([tokenServiceLeases(globals), edgeLeases((await platformEndpoints(globals)).edge)]);
-      const services = { 'token-service': tokenService, 'auth-edge-service': edge };
+      const services = await askBoth(tokenServiceLeases(globals), platformEndpoints(globals).then((endpoints) => edgeLeases(endpoints.edge)));
       output(globals, services, () => table(Object.entries(services).flatMap(([service, view]) => rows(service, view)), COLUMNS));
       if (Object.values(services).some((view) => 'error' in view)) process.exitCode = 1;
     });

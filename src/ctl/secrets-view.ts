@@ -1,4 +1,4 @@
-import type { ServiceEndpoint } from './connection.js';
+import { reasonOf, type ServiceEndpoint } from './connection.js';
 
 /**
  * How a service sees its secrets provider, read from its own /readyz (the `secrets` dependency):
@@ -12,6 +12,18 @@ export type SecretsView =
 
 interface ReadinessBody {
   dependencies?: Record<string, { status?: string; provider?: string; vault?: string; graceRemainingMs?: number; detail?: string }>;
+}
+
+/** What each service answered, under the name authctl prints for it. */
+export interface PerService<T> {
+  'token-service': T;
+  'auth-edge-service': T;
+}
+
+/** Asks token-service and the edge at once. */
+export async function askBoth<T>(tokenService: Promise<T>, edge: Promise<T>): Promise<PerService<T>> {
+  const [fromTokenService, fromEdge] = await Promise.all([tokenService, edge]);
+  return { 'token-service': fromTokenService, 'auth-edge-service': fromEdge };
 }
 
 export async function readSecretsView(endpoint: ServiceEndpoint): Promise<SecretsView> {
@@ -49,11 +61,4 @@ export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.round(ms / 1000));
   const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
   return [h > 0 ? `${h}h` : '', m > 0 ? `${m}m` : '', s > 0 || total === 0 ? `${s}s` : ''].join('');
-}
-
-/** fetch's "fetch failed" hides the reason in its cause (ECONNREFUSED, a timeout). */
-export function reasonOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-  const message = error instanceof Error ? error.message : String(error);
-  return cause?.code ?? cause?.message ?? message;
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { EnvReader } from '../platform/index.js';
 import { VaultClient, VaultHttp, type SealStatus } from '../secrets/index.js';
 import { globalOptions, platformEndpoints } from './connection.js';
-import { describeSecretsView, readSecretsView } from './secrets-view.js';
+import { askBoth, describeSecretsView, readSecretsView } from './secrets-view.js';
 
 /**
  * `authctl vault …`: the runbook's "Vault Sealed" and "Vault Unavailable" steps as our commands.
@@ -21,8 +21,7 @@ export function register(program: Command): void {
       const globals = globalOptions(command);
       const endpoints = await platformEndpoints(globals);
       // The services first: in an outage their view (how much grace is left) is what matters.
-      const [tokenService, edge] = await Promise.all([readSecretsView(endpoints.tokenService), readSecretsView(endpoints.edge)]);
-      const services = { 'token-service': tokenService, 'auth-edge-service': edge };
+      const services = await askBoth(readSecretsView(endpoints.tokenService), readSecretsView(endpoints.edge));
       const addr = vaultAddrFromEnv();
       const vault = await vaultView(addr);
       print(globals.json, { vault, services }, () => [
