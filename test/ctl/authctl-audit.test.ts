@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { startTestTokenService, type TestTokenService } from '../support/token-service.js';
-import { entrypoint } from '../support/entrypoints.js';
+import { runAuthctl } from '../support/authctl.js';
 
-const run = promisify(execFile);
 const HEAD = /audit head: (\d+:[0-9a-f]{64})/;
-
-async function authctl(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [...entrypoint('ctl/main'), ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /**
  * The audit head kept outside the database: printed after each admin action and by `authctl
@@ -44,23 +31,23 @@ describe('authctl and the audit head', () => {
   });
 
   test('authctl prints the head after an admin action, status shows it, and verify --head accepts it', async () => {
-    const created = await authctl(env, 'clients', 'create', 'audited', '--scopes', 'read', '--audiences', 'api', '--json');
+    const created = await runAuthctl(env, 'clients', 'create', 'audited', '--scopes', 'read', '--audiences', 'api', '--json');
     assert.equal(created.code, 0, created.stderr);
     const printed = HEAD.exec(created.stderr)?.[1];
     assert.ok(printed, `head on stderr: ${created.stderr}`);
     JSON.parse(created.stdout); // --json output stays clean
 
-    const status = JSON.parse((await authctl(env, 'status', '--json')).stdout) as { auditHead: { head: string } };
+    const status = JSON.parse((await runAuthctl(env, 'status', '--json')).stdout) as { auditHead: { head: string } };
     assert.equal(status.auditHead.head, printed);
 
-    const verified = await authctl(env, 'audit', 'verify', '--head', printed);
+    const verified = await runAuthctl(env, 'audit', 'verify', '--head', printed);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     assert.match(verified.stdout, new RegExp(`intact: \\d+ entries, reaching the saved head ${printed}`));
   });
 
   test('after the newest entries are deleted with direct SQL, verify --head exits 1 naming the gap', async () => {
-    await authctl(env, 'clients', 'create', 'first', '--scopes', 'read', '--audiences', 'api');
-    const last = await authctl(env, 'keys', 'rotate');
+    await runAuthctl(env, 'clients', 'create', 'first', '--scopes', 'read', '--audiences', 'api');
+    const last = await runAuthctl(env, 'keys', 'rotate');
     assert.equal(last.code, 0, last.stderr);
     const saved = HEAD.exec(last.stderr)![1]!;
     const savedSeq = Number(saved.split(':')[0]);
@@ -70,14 +57,14 @@ describe('authctl and the audit head', () => {
     await ts.store.db.query('DELETE FROM audit_log WHERE seq > $1', [savedSeq - 2]);
     await ts.store.db.exec('ALTER TABLE audit_log ENABLE TRIGGER ALL');
 
-    assert.equal((await authctl(env, 'audit', 'verify')).code, 0, 'without the head the shortened chain still verifies');
-    const result = await authctl(env, 'audit', 'verify', '--head', saved);
+    assert.equal((await runAuthctl(env, 'audit', 'verify')).code, 0, 'without the head the shortened chain still verifies');
+    const result = await runAuthctl(env, 'audit', 'verify', '--head', saved);
     assert.equal(result.code, 1);
     assert.match(result.stdout, new RegExp(`AUDIT LOG BROKEN at entry ${savedSeq - 1}: the log ends at entry ${savedSeq - 2}, before the saved head ${savedSeq}`));
   });
 
   test('a malformed head is refused with the API code', async () => {
-    const result = await authctl(env, 'audit', 'verify', '--head', '12:not-a-hash');
+    const result = await runAuthctl(env, 'audit', 'verify', '--head', '12:not-a-hash');
     assert.equal(result.code, 1);
     assert.match(result.stderr, /invalid_request/);
   });

@@ -1,24 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { jtiOf } from '../../src/ctl/revoke.js';
 import { startTestTokenService, type TestClient, type TestTokenService } from '../support/token-service.js';
-import { entrypoint } from '../support/entrypoints.js';
-
-const run = promisify(execFile);
-
-async function authctl(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [...entrypoint('ctl/main'), ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { runAuthctl } from '../support/authctl.js';
 
 describe('authctl revoke token: what it sends', () => {
   const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -56,7 +42,7 @@ describe('authctl revokes tokens and clients', () => {
   test('revoke token <jwt> revokes that token by its jti, and only it', async () => {
     const { client, token } = await clientWithToken();
     const other = (await ts.clientCredentials(client)).access_token;
-    const result = await authctl(env, 'revoke', 'token', token);
+    const result = await runAuthctl(env, 'revoke', 'token', token);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`revoked token ${decodeJwt(token).jti}`));
     assert.equal(await active(client, token), false);
@@ -65,7 +51,7 @@ describe('authctl revokes tokens and clients', () => {
 
   test('revoke client <id> revokes what it holds and leaves it enabled', async () => {
     const { client, token } = await clientWithToken();
-    const result = await authctl(env, 'revoke', 'client', client.client_id);
+    const result = await runAuthctl(env, 'revoke', 'client', client.client_id);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`revoked every token of ${client.client_id} issued up to .*; 0 refresh families revoked`));
     assert.equal(await active(client, token), false);
@@ -75,13 +61,13 @@ describe('authctl revokes tokens and clients', () => {
   test('clients disable and clients delete print what they revoked, and revoke it', async () => {
     const disabled = await clientWithToken();
     await ts.issuePair('alice', disabled.client.client_id);
-    const disable = await authctl(env, 'clients', 'disable', disabled.client.client_id);
+    const disable = await runAuthctl(env, 'clients', 'disable', disabled.client.client_id);
     assert.equal(disable.code, 0, disable.stderr);
     assert.match(disable.stdout, /disabled: {4}true/);
     assert.match(disable.stdout, /1 refresh families revoked/);
 
     const deleted = await clientWithToken();
-    const remove = await authctl(env, 'clients', 'delete', deleted.client.client_id, '--json');
+    const remove = await runAuthctl(env, 'clients', 'delete', deleted.client.client_id, '--json');
     assert.equal(remove.code, 0, remove.stderr);
     const body = JSON.parse(remove.stdout) as { client_id: string; revoked: { cutoff: number } };
     assert.equal(body.client_id, deleted.client.client_id);
