@@ -66,7 +66,8 @@ export function register(program: Command): void {
     });
 }
 
-function configuredFiles(mesh: MeshConfig): string[] {
+/** Every service's certificate file and the CA bundle, as the services find them; `authctl status` checks them too. */
+export function configuredFiles(mesh: MeshConfig): string[] {
   const files = ALL_SERVICES.map((sa) => certificateFiles(mesh, sa));
   return [...new Set([...files.map((f) => f.cert), ...files.map((f) => f.ca)])];
 }

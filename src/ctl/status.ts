@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { AdminApi, globalOptions, output, platformEndpoints, type GlobalOptions, type ServiceEndpoint } from './connection.js';
+import { certificateFilesStatus, redisStatus, type PartStatus } from './status-checks.js';
 
 interface ReadinessReport {
   url: string;
@@ -33,18 +34,31 @@ async function auditHead(globals: GlobalOptions): Promise<{ head: string | null 
   }
 }
 
-/** `authctl status`: first stop of "Full Platform Outage": every service's readiness, per dependency. */
+/** One line per part, then a line per certificate file. */
+function describePart(name: string, part: PartStatus): string {
+  const lines = [`${name}: ${part.status.replace('_', ' ')}  (${part.target}${part.detail ? `: ${part.detail}` : ''})`];
+  for (const line of part.certificates ?? []) lines.push(`  ${line.source}  ${line.notAfter ?? '-'}  ${line.problem ?? 'ok'}`);
+  return lines.join('\n');
+}
+
+/**
+ * `authctl status`: first stop of "Full Platform Outage": every service's readiness, per
+ * dependency, and the parts no service reports reliably (Redis, the certificate files).
+ */
 export function register(program: Command): void {
   program
     .command('status')
-    .description('readiness of each service, dependency by dependency (Vault, database, keys, JWKS, certificates)')
+    .description('readiness of each service, dependency by dependency (Vault, database, keys, JWKS, certificates), Redis and the certificate files; exit 1 when a part is down')
     .action(async (_options: unknown, command: Command) => {
       const globals = globalOptions(command);
       const endpoints = await platformEndpoints(globals);
-      const [tokenService, edge] = await Promise.all([readiness(endpoints.tokenService), readiness(endpoints.edge)]);
+      const [tokenService, edge, redis, certificates] = await Promise.all([
+        readiness(endpoints.tokenService), readiness(endpoints.edge), redisStatus(globals.config.redisUrl), certificateFilesStatus(globals.config.mesh),
+      ]);
       const services = { 'token-service': tokenService, 'auth-edge-service': edge };
+      const parts = { redis, certificates };
       const audit = services['token-service'].status === 'unreachable' ? { error: 'token-service unreachable' } : await auditHead(globals);
-      output(globals, { ...services, auditHead: audit }, () => {
+      output(globals, { ...services, ...parts, auditHead: audit }, () => {
         const sections = Object.entries(services).map(([name, report]) => {
           const lines = [`${name}: ${report.status}  (${report.url})`];
           if ('dependencies' in report) {
@@ -54,9 +68,11 @@ export function register(program: Command): void {
           }
           return lines.join('\n');
         });
+        sections.push(...Object.entries(parts).map(([name, part]) => describePart(name, part)));
         sections.push('head' in audit ? `audit head: ${audit.head ?? '(empty log)'}` : `audit head: unavailable (${audit.error})`);
         return sections.join('\n');
       });
       if (Object.values(services).some((s) => s.status !== 'ready' && s.status !== 'degraded')) process.exitCode = 1;
+      if (Object.values(parts).some((part) => part.status === 'down')) process.exitCode = 1;
     });
 }
