@@ -10,18 +10,29 @@ export interface AuthctlResult {
   stderr: string;
 }
 
+/** A generous bound on one command: a hung authctl fails its test instead of hanging the run. */
+const COMMAND_DEADLINE_MS = 60_000;
+
 /**
  * Runs authctl as an operator on the services' machine would: with `env` and nothing else of the
  * test runner's environment but what starting Node needs, so a stray variable cannot make it
  * find the platform for the wrong reason.
  */
 export async function runAuthctl(env: Record<string, string>, ...args: string[]): Promise<AuthctlResult> {
+  return runAuthctlTyping(env, '', ...args);
+}
+
+/** The same, with `input` typed at its prompt (an unseal key share), then end of input. */
+export async function runAuthctlTyping(env: Record<string, string>, input: string, ...args: string[]): Promise<AuthctlResult> {
   const base = Object.fromEntries(['PATH', 'HOME', 'TMPDIR', 'NODE_ENV'].flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
+  const running = run(process.execPath, [...entrypoint('ctl/main'), ...args], { env: { ...base, ...env }, timeout: COMMAND_DEADLINE_MS, killSignal: 'SIGKILL' });
+  running.child.stdin?.end(input);
   try {
-    const { stdout, stderr } = await run(process.execPath, [...entrypoint('ctl/main'), ...args], { env: { ...base, ...env } });
+    const { stdout, stderr } = await running;
     return { code: 0, stdout, stderr };
   } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
+    const failed = error as { code: number; killed?: boolean; stdout: string; stderr: string };
+    if (failed.killed) return { code: -1, stdout: failed.stdout, stderr: `${failed.stderr}\n(killed after ${COMMAND_DEADLINE_MS / 1000} s)` };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
 }
