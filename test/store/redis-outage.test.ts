@@ -1,47 +1,23 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { openStore, type Store } from '../../src/store/index.js';
 import { TEST_REDIS_URL } from '../support/databases.js';
+import { TcpFaultProxy } from '../support/tcp-fault-proxy.js';
 import { basicAuth, startTestTokenService, type TestClient, type TestTokenService } from '../support/token-service.js';
 
-/** A TCP proxy in front of the test Redis that the test can cut, to stage an outage. */
-async function redisProxy(): Promise<{ url: string; cut(): void; close(): Promise<void> }> {
-  const target = new URL(TEST_REDIS_URL);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 6379), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  let closed = false;
-  const cut = () => {
-    if (!closed) server.close();
-    closed = true;
-    for (const s of sockets) s.destroy();
-  };
-  return { url: `redis://127.0.0.1:${port}`, cut, close: async () => cut() };
-}
-
 describe('token-service while Redis (rate limits, events) is down', () => {
-  let proxy: Awaited<ReturnType<typeof redisProxy>>;
+  let proxy: TcpFaultProxy;
   let store: Store;
   let ts: TestTokenService;
   let client: TestClient;
 
   before(async () => {
-    proxy = await redisProxy();
-    store = await openStore({ redisUrl: proxy.url });
+    proxy = await TcpFaultProxy.start(TEST_REDIS_URL);
+    store = await openStore({ redisUrl: proxy.url(TEST_REDIS_URL) });
     ts = await startTestTokenService({ store });
     client = await ts.createClient({ client_id: 'outage-client' });
     assert.equal((await ts.form('/oauth2/token', { grant_type: 'client_credentials' }, client)).status, 200);
-    proxy.cut();
+    await proxy.refuse();
   });
   after(async () => {
     await ts?.close();

@@ -1,13 +1,14 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { listenLocal } from './vault-standin/listen.js';
 
-const DEFAULT_PORTS: Record<string, number> = { 'https:': 443, 'postgres:': 5432, 'postgresql:': 5432 };
+const DEFAULT_PORTS: Record<string, number> = { 'https:': 443, 'postgres:': 5432, 'postgresql:': 5432, 'redis:': 6379 };
 
 /**
- * A TCP proxy in front of a real server (Vault in the live suite, PostgreSQL in the outage
- * tests), so a test can make it unreachable in both forms without touching the server itself or
- * others using it: `refuse()` stops listening (ECONNREFUSED), `hang()` accepts connections and
- * forwards nothing. Both drop the connections already open. `heal()` listens again on the same port.
+ * A TCP proxy in front of a real server (Vault in the live suite, PostgreSQL and Redis in the
+ * outage tests), so a test can make it unreachable in both forms without touching the server
+ * itself or others using it: `refuse()` stops listening (ECONNREFUSED), `hang()` accepts
+ * connections and forwards nothing. Both drop the connections already open. `heal()` listens again
+ * on the same port.
  */
 export class TcpFaultProxy {
   private readonly server: Server;
