@@ -9,7 +9,7 @@ import { entrypoint } from '../support/entrypoints.js';
 import { freePort } from '../support/free-port.js';
 import { startTestTokenService, type TestTokenService } from '../support/token-service.js';
 import { VaultStandin } from '../support/vault-standin/index.js';
-import { capturedLogger, databaseFixture, eventually, testVaultConfig } from '../vault/support.js';
+import { capturedLogger, databaseFixture, eventually, testVaultConfig, testVaultEnv } from '../vault/support.js';
 
 const run = promisify(execFile);
 const GRACE_MS = 120_000;
@@ -42,14 +42,7 @@ describe('authctl vault status and leases list: our view, whatever Vault does', 
       EDGE_TOKEN_SERVICE_URL: ts.url,
       EDGE_TOKEN_SERVICE_INTERNAL_URL: ts.internalUrl,
       EDGE_ISSUER: ts.issuer,
-      SECRETS_PROVIDER: 'vault',
-      VAULT_ADDR: standin.addr,
-      VAULT_TOKEN: standin.rootToken,
-      VAULT_GRACE_PERIOD: `${GRACE_MS / 1000}s`,
-      VAULT_REQUEST_TIMEOUT: '500ms',
-      VAULT_BACKOFF_MIN: '50ms',
-      VAULT_BACKOFF_MAX: '300ms',
-      VAULT_HEALTH_INTERVAL: '200ms',
+      ...testVaultEnv(standin, `${GRACE_MS / 1000}s`),
     }), closers);
   });
   after(async () => {

@@ -14,6 +14,17 @@ export interface DatabaseTarget {
   open(extra?: Partial<StoreOptions>): Promise<Store>;
 }
 
+/** Runs `sql` as the test database's superuser on a connection of its own; returns the rows. */
+export async function adminQuery(sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as Array<Record<string, unknown>>;
+  } finally {
+    await client.end();
+  }
+}
+
 /** Creates a throwaway schema so parallel test files never see each other's rows. */
 export async function createTestSchema(): Promise<{ schema: string; drop(): Promise<void> }> {
   const schema = `t_${randomBytes(6).toString('hex')}`;

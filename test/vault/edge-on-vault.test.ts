@@ -6,7 +6,7 @@ import { freePort } from '../support/free-port.js';
 import { TEST_REDIS_URL } from '../support/databases.js';
 import { startTestTokenService, type TestTokenService } from '../support/token-service.js';
 import { VaultStandin } from '../support/vault-standin/index.js';
-import { eventually, sleep } from './support.js';
+import { eventually, sleep, testVaultEnv } from './support.js';
 import { entrypoint } from '../support/entrypoints.js';
 
 /**
@@ -53,14 +53,7 @@ describe('auth-edge-service as a Vault client', () => {
         EDGE_TOKEN_SERVICE_URL: ts.url,
         EDGE_TOKEN_SERVICE_INTERNAL_URL: ts.internalUrl,
         EDGE_ISSUER: ts.issuer,
-        SECRETS_PROVIDER: 'vault',
-        VAULT_ADDR: standin.addr,
-        VAULT_TOKEN: standin.rootToken,
-        VAULT_GRACE_PERIOD: '3s',
-        VAULT_REQUEST_TIMEOUT: '500ms',
-        VAULT_BACKOFF_MIN: '50ms',
-        VAULT_BACKOFF_MAX: '300ms',
-        VAULT_HEALTH_INTERVAL: '200ms',
+        ...testVaultEnv(standin, '3s'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

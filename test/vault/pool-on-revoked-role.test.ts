@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { PostgresDb } from '../../src/store/index.js';
-import { createTestSchema, TEST_DATABASE_URL } from '../support/databases.js';
+import { adminQuery, createTestSchema, TEST_DATABASE_URL } from '../support/databases.js';
 import { PgFaultProxy } from '../support/pg-fault-proxy.js';
 
 /**
@@ -15,15 +14,7 @@ describe('PostgresDb when its role is revoked under it', () => {
   let proxy: PgFaultProxy;
   const dbs: PostgresDb[] = [];
 
-  async function admin(sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as Array<Record<string, unknown>>;
-    } finally {
-      await client.end();
-    }
-  }
+  const admin = adminQuery;
   const notes = async (note: string) => Number((await admin(`SELECT count(*)::int AS n FROM ${schema.schema}.items WHERE note = $1`, [note]))[0]?.n);
   function open(options: Partial<ConstructorParameters<typeof PostgresDb>[0]> = {}): PostgresDb {
     const db = new PostgresDb({ connectionString: proxy.url(TEST_DATABASE_URL), poolSize: 4, schema: schema.schema, ...options });

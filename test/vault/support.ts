@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { createLogger, type Logger, type VaultConfig } from '../../src/platform/index.js';
 import { PostgresDb } from '../../src/store/index.js';
-import { TEST_DATABASE_URL } from '../support/databases.js';
+import { adminQuery, TEST_DATABASE_URL } from '../support/databases.js';
 import type { DatabaseRole, VaultStandin } from '../support/vault-standin/index.js';
 
 /** A Vault configuration pointed at the stand-in, with every timing shortened for tests. */
@@ -24,6 +23,20 @@ export function testVaultConfig(standin: VaultStandin, overrides: Partial<VaultC
     healthIntervalMs: 200,
     leaseCheckIntervalMs: 300,
     ...overrides,
+  };
+}
+
+/** The environment of a service started from its configuration on the stand-in: testVaultConfig's timings, with a grace of `gracePeriod`. */
+export function testVaultEnv(standin: VaultStandin, gracePeriod: string): Record<string, string> {
+  return {
+    SECRETS_PROVIDER: 'vault',
+    VAULT_ADDR: standin.addr,
+    VAULT_TOKEN: standin.rootToken,
+    VAULT_GRACE_PERIOD: gracePeriod,
+    VAULT_REQUEST_TIMEOUT: '500ms',
+    VAULT_BACKOFF_MIN: '50ms',
+    VAULT_BACKOFF_MAX: '300ms',
+    VAULT_HEALTH_INTERVAL: '200ms',
   };
 }
 
@@ -71,15 +84,7 @@ export async function databaseFixture(ttl: { defaultTtlS: number; maxTtlS: numbe
   const id = randomBytes(5).toString('hex');
   const schema = `vault_${id}`;
   const group = `vault_app_${id}`;
-  const admin = async (sql: string, params: unknown[] = []) => {
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as Array<Record<string, unknown>>;
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = adminQuery;
   await admin(`CREATE SCHEMA ${schema}`);
   await admin(`CREATE TABLE ${schema}.hits (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`);
   await admin(`CREATE ROLE ${group} NOLOGIN`);
