@@ -47,7 +47,7 @@ describe('drill: Vault unavailable', () => {
     return body.dependencies.secrets.graceRemainingMs;
   }
 
-  it('shows the grace running down in authctl vault status, fails no request within it, and answers 503 secrets_unavailable after it', async () => {
+  it('shows the grace running down in authctl vault status, fails no request within it, and answers 503 secrets_unavailable after it', async (t) => {
     const { tokenService, edge, standin } = platform;
     const edgeToken = await platform.accessToken();
     const tokens = startLoad(async () => {
@@ -91,7 +91,7 @@ describe('drill: Vault unavailable', () => {
     assert.deepEqual(during.failures, [], `${during.failures.length} of ${during.requests} token requests failed within the grace`);
 
     // After it: token requests get 503 secrets_unavailable; the edge goes on verifying.
-    await untilOutput(tokenService, 'token-service', logMessage('vault: grace period over'), 10_000);
+    await untilOutput(tokenService, 'token-service', logMessage('vault: grace period over'), graceMs);
     const refused = await platform.requestToken();
     assert.equal(refused.status, 503);
     assert.equal(((await refused.json()) as { error: string }).error, 'secrets_unavailable');
@@ -103,12 +103,19 @@ describe('drill: Vault unavailable', () => {
     assert.equal(verified.stoppedBy, 'caller');
     assert.deepEqual(verified.failures, [], `${verified.failures.length} of ${verified.requests} verifications at the edge failed`);
 
-    // Vault back: both reconnect by themselves and tokens are issued again.
+    // Vault back: both reconnect by themselves and tokens are issued again ("within seconds").
     await standin.heal();
     await Promise.all([
       untilOutput(tokenService, 'token-service', logMessage('vault: connection restored'), 10_000),
       untilOutput(edge, 'edge', logMessage('vault: connection restored'), 10_000),
     ]);
-    await platform.accessToken();
+    const refusedAfterRestore: string[] = [];
+    await eventually('a token issued again', async () => {
+      const response = await platform.requestToken();
+      if (response.status !== 200) refusedAfterRestore.push(`${response.status} ${await response.text()}`);
+      return response.status === 200;
+    }, 10_000);
+    // Seen once in a dozen runs under load: a 503 right after "connection restored". Say so.
+    if (refusedAfterRestore.length > 0) t.diagnostic(`refused after "vault: connection restored": ${refusedAfterRestore.join('; ')}`);
   });
 });

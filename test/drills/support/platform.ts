@@ -155,9 +155,11 @@ async function assemble(options: PlatformOptions, cleanups: Array<() => Promise<
 
   // token-service first: it stores the revocation feed token in Vault, where the edge reads it.
   const tokenService = spawnService('token-service', { ...env, VAULT_TOKEN: standin.createToken(['token-service']), VAULT_DB_ROLE: 'token-service' });
+  diesWithTheDrill(tokenService);
   cleanups.push(() => stopService(tokenService, 'token-service'));
   await untilStarted(tokenService, 'token-service');
   const edge = spawnService('edge', { ...env, VAULT_TOKEN: standin.createToken(['auth-edge-service']) });
+  diesWithTheDrill(edge);
   cleanups.push(() => stopService(edge, 'edge'));
   await untilStarted(edge, 'edge');
 
@@ -181,6 +183,29 @@ async function assemble(options: PlatformOptions, cleanups: Array<() => Promise<
     },
     close: cleanup,
   };
+}
+
+/** Service processes still running, killed if the drill's own process ends first. */
+const running = new Set<ServiceProcess>();
+let guarded = false;
+
+/**
+ * The runner ends a drill that overruns its timeout with SIGTERM, and no `after` hook runs then:
+ * without this its services would outlive it, holding ports and database roles.
+ */
+function diesWithTheDrill(service: ServiceProcess): void {
+  running.add(service);
+  void service.closed.then(() => running.delete(service));
+  if (guarded) return;
+  guarded = true;
+  const killAll = () => {
+    for (const { child } of running) child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  process.once('SIGTERM', () => {
+    killAll();
+    process.exit(143);
+  });
 }
 
 /** The last line of the start banner, printed once the service listens and the demo client exists. */
