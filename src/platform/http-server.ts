@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { answerClientError, requestTimeoutOptions, type RequestTimeouts } from './client-limits.js';
 import { isIP } from 'node:net';
 import { proxyTrustPredicate } from './client-address.js';
 import { NO_PROXY_TRUST, type ProxyTrust } from './config/proxy-trust.js';
+import { answerClientError, requestTimeoutOptions, type RequestTimeouts } from './client-limits.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import { toHttpProblem } from './errors.js';
