@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestTokenService, type TestTokenService } from '../support/token-service.js';
-import { runAuthctl } from '../support/authctl.js';
+import type { TestTokenService } from '../support/token-service.js';
+import { runAuthctl, startAuthctlTarget } from '../support/authctl.js';
 
 describe('authctl clients and revoke all against the admin API', () => {
   let ts: TestTokenService;
   let env: Record<string, string>;
   before(async () => {
-    ts = await startTestTokenService();
-    env = { AUTH_ADMIN_TOKEN: ts.adminToken, AUTHCTL_URL: ts.internalUrl, AUTHCTL_EDGE_URL: 'http://127.0.0.1:9' };
+    ({ ts, env } = await startAuthctlTarget());
   });
   after(() => ts.close());
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { entrypoint } from './entrypoints.js';
+import { startTestTokenService, type TestTokenService } from './token-service.js';
 
 const run = promisify(execFile);
 
@@ -35,4 +36,10 @@ export async function runAuthctlTyping(env: Record<string, string>, input: strin
     if (failed.killed) return { code: -1, stdout: failed.stdout, stderr: `${failed.stderr}\n(killed after ${COMMAND_DEADLINE_MS / 1000} s)` };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
+}
+
+/** A token-service for authctl to operate, and the environment an operator would give authctl for it (no edge). */
+export async function startAuthctlTarget(): Promise<{ ts: TestTokenService; env: Record<string, string> }> {
+  const ts = await startTestTokenService();
+  return { ts, env: { AUTH_ADMIN_TOKEN: ts.adminToken, AUTHCTL_URL: ts.internalUrl, AUTHCTL_EDGE_URL: 'http://127.0.0.1:9' } };
 }
