@@ -44,6 +44,9 @@ const revokedView = {
   },
 } as const;
 
+/** What deleting or revoking a client answers: which client, and what was revoked. */
+const clientRevokedResponse = { type: 'object', properties: { client_id: { type: 'string' }, revoked: revokedView } } as const;
+
 const clientView = {
   type: 'object',
   properties: {
@@ -219,7 +222,7 @@ export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceC
       summary: 'Delete a client, its refresh families and every access token it was issued',
       description: 'The tokens stay refused if a client is created again under the same client_id.',
       tags: ['admin'], security: [{ admin: [] }], params,
-      response: { 200: { type: 'object', properties: { client_id: { type: 'string' }, revoked: revokedView } }, ...problems },
+      response: { 200: clientRevokedResponse, ...problems },
     },
   }, async (request) => {
     const { clientId } = request.params as { clientId: string };
@@ -237,7 +240,7 @@ export async function adminClientRoutes(app: FastifyInstance, ctx: TokenServiceC
       summary: 'Revoke every access and refresh token a client holds, without disabling it',
       description: 'Access tokens issued to the client up to now are refused at every edge and in introspection; its refresh families are revoked. New tokens can be issued at once.',
       tags: ['admin'], security: [{ admin: [] }], params,
-      response: { 200: { type: 'object', properties: { client_id: { type: 'string' }, revoked: revokedView } }, ...problems },
+      response: { 200: clientRevokedResponse, ...problems },
     },
   }, async (request) => {
     const { clientId } = request.params as { clientId: string };
